@@ -1,0 +1,164 @@
+"""Settings shared by every environment.
+
+Every value comes from the environment through django-environ; `local`, `test` and `production`
+only change defaults and what is required.
+https://docs.djangoproject.com/en/5.2/ref/settings/
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# General
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=None)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+LANGUAGE_CODE = "pt-br"
+TIME_ZONE = "America/Sao_Paulo"
+USE_I18N = True
+USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# Folder for everything the running system writes (SQLite file, uploads, backups, logs).
+VAR_DIR = Path(env("BRM_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Databases
+# ------------------------------------------------------------------------------
+# SQLite is the embedded default; PostgreSQL through DATABASE_URL (psycopg 3).
+DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'brm.sqlite3'}")
+
+
+def database_from_url(url: str) -> dict:
+    """A DATABASES entry for `url`, tuned for the engine it names."""
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE transactions serialise writers up front, so the web, the worker and beat can share
+        # one file without "database is locked" on read-then-write transactions (Django 5.1+).
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    elif config["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
+        config["ENGINE"] = "django.db.backends.postgresql"
+        if env.bool("DATABASE_POOL", default=True):
+            # Django's psycopg 3 pool; it requires CONN_MAX_AGE = 0.
+            config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": env.int("DATABASE_POOL_MAX", default=10)}}
+        config["CONN_MAX_AGE"] = 0
+    return config
+
+
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# URLs
+# ------------------------------------------------------------------------------
+ROOT_URLCONF = "brm.urls"
+WSGI_APPLICATION = "brm.wsgi.application"
+ASGI_APPLICATION = "brm.asgi.application"
+
+# Apps
+# ------------------------------------------------------------------------------
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+]
+THIRD_PARTY_APPS = [
+    "django_celery_beat",
+]
+LOCAL_APPS = [
+    "brm.common",
+    "brm.usuarios",
+    "operadoras",
+    "clientes",
+    "processos",
+    "agendamentos",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+# Authentication
+# ------------------------------------------------------------------------------
+AUTH_USER_MODEL = "usuarios.Usuario"
+LOGIN_URL = "admin:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Middleware and templates
+# ------------------------------------------------------------------------------
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Static and uploaded files
+# ------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded invoices are never served as public static files: views check permissions first.
+MEDIA_ROOT = env("BRM_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+# Uploads larger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Secrets encrypted at rest
+# ------------------------------------------------------------------------------
+# Fernet keys, newest first: new values are encrypted with the first, every key decrypts.
+# Rotate by putting a new key first and running `manage.py rotacionar_chaves`.
+FERNET_KEYS = env.list("FERNET_KEYS", default=[])
+
+# Business settings
+# ------------------------------------------------------------------------------
+# Largest invoice accepted by a manual upload, in bytes.
+BRM_FATURA_TAMANHO_MAXIMO = env.int("BRM_FATURA_TAMANHO_MAXIMO", default=20 * 1024 * 1024)
+# Demo data (seed_demo) with documented passwords is allowed only where this is on (local settings).
+BRM_DEMO_PERMITIDO = False
+
+# Logging
+# ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"simples": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simples"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}

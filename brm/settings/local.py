@@ -1,0 +1,13 @@
+"""Settings for a developer's machine and for `make run`: the embedded default (SQLite, local Redis)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="brm-local-dev-key-nao-use-em-producao")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+# A development key only: production requires FERNET_KEYS and has no default.
+FERNET_KEYS = env.list("FERNET_KEYS", default=["Zt5rP7Bg4HBCxCzvl-cY6hhKaOlKxvgCwr4xGwKf9BI="])
+
+BRM_DEMO_PERMITIDO = True

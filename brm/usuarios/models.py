@@ -1,0 +1,75 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from brm.common.fields import EncryptedTextField
+from brm.common.models import BaseModel
+
+
+class UsuarioManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        from .services import usuario_criar
+
+        return usuario_criar(email=email, password=password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        from .services import usuario_criar
+
+        extra.setdefault("papel", Usuario.Papel.ADMIN)
+        return usuario_criar(email=email, password=password, is_superuser=True, **extra)
+
+
+class Usuario(BaseModel, AbstractBaseUser, PermissionsMixin):
+    """A person who works in the back office (or a system account), signing in with an e-mail.
+
+    `papel` is the role; each role is a Django group whose permissions say what the person may see and
+    do. `api_externa_token` is an optional personal robot-API token, used instead of the global one for
+    jobs this person starts by hand.
+    """
+
+    class Papel(models.TextChoices):
+        ADMIN = "ADMIN", "Administrador"
+        OPERADOR = "OPERADOR", "Operador"
+        APROVADOR = "APROVADOR", "Aprovador"
+        LEITURA = "LEITURA", "Leitura"
+
+    email = models.EmailField("e-mail", unique=True)
+    nome = models.CharField("nome", max_length=150, blank=True)
+    papel = models.CharField("papel", max_length=12, choices=Papel.choices, default=Papel.LEITURA)
+    is_active = models.BooleanField("ativo", default=True)
+    is_staff = models.BooleanField(
+        "acesso ao admin", default=True, help_text="Permite entrar no painel administrativo."
+    )
+    date_joined = models.DateTimeField("cadastrado em", default=timezone.now)
+    api_externa_token = EncryptedTextField(
+        "token pessoal da API de robôs",
+        blank=True,
+        help_text="Opcional. Usado no lugar do token global nos trabalhos iniciados por esta pessoa.",
+    )
+
+    objects = UsuarioManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["nome"]
+
+    class Meta:
+        verbose_name = "usuário"
+        verbose_name_plural = "usuários"
+        ordering = ["nome", "email"]
+
+    def __str__(self) -> str:
+        return self.nome or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.nome or self.email
+
+    def get_short_name(self) -> str:
+        return (self.nome or self.email).split()[0]

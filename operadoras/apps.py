@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OperadorasConfig(AppConfig):
+    name = "operadoras"
+    verbose_name = "Operadoras"

@@ -1,0 +1,219 @@
+from django.conf import settings
+from django.db import models
+
+from brm.common.formatacao import formatar_competencia
+from brm.common.models import BaseModel
+
+
+def caminho_fatura(processo: "Processo", nome: str) -> str:
+    # A stored name we choose ourselves: nothing of the uploaded name reaches the file system.
+    return f"faturas/{processo.competencia:%Y-%m}/{processo.pk}.pdf"
+
+
+class Processo(BaseModel):
+    """One client's invoice for one month, from download through approval to the SAT upload.
+
+    (cliente, competencia) is the business key: nothing may ever create a second process for the same
+    client and month. The status changes only through the services in `processos.services`.
+    """
+
+    class Status(models.TextChoices):
+        AGUARDANDO_DOWNLOAD = "AGUARDANDO_DOWNLOAD", "Aguardando download"
+        AGUARDANDO_APROVACAO = "AGUARDANDO_APROVACAO", "Aguardando aprovação"
+        AGUARDANDO_ENVIO_SAT = "AGUARDANDO_ENVIO_SAT", "Aguardando envio ao SAT"
+        UPLOAD_REALIZADO = "UPLOAD_REALIZADO", "Enviado ao SAT"
+
+    CORES = {
+        Status.AGUARDANDO_DOWNLOAD: "#6c757d",
+        Status.AGUARDANDO_APROVACAO: "#d39e00",
+        Status.AGUARDANDO_ENVIO_SAT: "#0d6efd",
+        Status.UPLOAD_REALIZADO: "#198754",
+    }
+
+    cliente = models.ForeignKey(
+        "clientes.Cliente", verbose_name="cliente", on_delete=models.PROTECT, related_name="processos"
+    )
+    competencia = models.DateField("competência", help_text="Primeiro dia do mês da fatura.")
+    status = models.CharField(
+        "situação", max_length=24, choices=Status.choices, default=Status.AGUARDANDO_DOWNLOAD, db_index=True
+    )
+    fatura = models.FileField("fatura (PDF)", upload_to=caminho_fatura, blank=True, max_length=255)
+    fatura_sha256 = models.CharField("SHA-256 da fatura", max_length=64, blank=True)
+    fatura_nome_original = models.CharField("nome original do arquivo", max_length=255, blank=True)
+    valor_total = models.DecimalField("valor total", max_digits=14, decimal_places=2, null=True, blank=True)
+    vencimento = models.DateField("vencimento", null=True, blank=True)
+    numero_fatura = models.CharField("número da fatura", max_length=100, blank=True)
+    aprovado_por = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="aprovado por",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="processos_aprovados",
+    )
+    aprovado_em = models.DateTimeField("aprovado em", null=True, blank=True)
+    motivo_rejeicao = models.TextField("motivo da rejeição", blank=True)
+    protocolo_sat = models.CharField("protocolo SAT", max_length=100, blank=True)
+    enviado_sat_em = models.DateTimeField("enviado ao SAT em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "processo"
+        verbose_name_plural = "processos"
+        ordering = ["-competencia", "cliente__razao_social"]
+        constraints = [
+            models.UniqueConstraint(fields=["cliente", "competencia"], name="processo_unico_por_cliente_competencia"),
+            models.CheckConstraint(name="processo_competencia_primeiro_dia", condition=models.Q(competencia__day=1)),
+        ]
+        indexes = [models.Index(fields=["competencia", "status"], name="processo_comp_status_idx")]
+        permissions = [
+            ("aprovar_processo", "Pode aprovar ou rejeitar faturas"),
+            ("enviar_fatura", "Pode enviar fatura manualmente"),
+            ("criar_processos_mensais", "Pode criar os processos do mês"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cliente} · {formatar_competencia(self.competencia)}"
+
+    @property
+    def cor_status(self) -> str:
+        return self.CORES.get(self.status, "#6c757d")
+
+
+class ProcessoEvento(BaseModel):
+    """One status change of a process: the timeline and the audit trail (who, when, from, to, why)."""
+
+    processo = models.ForeignKey(Processo, verbose_name="processo", on_delete=models.CASCADE, related_name="eventos")
+    de = models.CharField("de", max_length=24, choices=Processo.Status.choices, blank=True)
+    para = models.CharField("para", max_length=24, choices=Processo.Status.choices)
+    por = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="por",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Vazio quando foi o sistema.",
+    )
+    motivo = models.TextField("motivo", blank=True)
+    quando = models.DateTimeField("quando", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "evento do processo"
+        verbose_name_plural = "eventos dos processos"
+        ordering = ["quando"]
+
+    def __str__(self) -> str:
+        return f"{self.get_de_display() or '—'} → {self.get_para_display()}"
+
+
+class Execucao(BaseModel):
+    """One robot job: an invoice download or an SAT upload for one process.
+
+    `job_id` is the robot's id for it; our own id is the idempotency key sent with the POST.
+    A re-run is a new Execucao pointing to the one it repeats (`anterior`, `tentativa + 1`).
+    """
+
+    class Tipo(models.TextChoices):
+        DOWNLOAD_FATURA = "DOWNLOAD_FATURA", "Download da fatura"
+        UPLOAD_SAT = "UPLOAD_SAT", "Envio ao SAT"
+
+    class Status(models.TextChoices):
+        PENDENTE = "PENDENTE", "Pendente"
+        ENVIANDO = "ENVIANDO", "Enviando"
+        EM_EXECUCAO = "EM_EXECUCAO", "Em execução"
+        SUCESSO = "SUCESSO", "Sucesso"
+        FALHA = "FALHA", "Falha"
+        CANCELADA = "CANCELADA", "Cancelada"
+
+    class Origem(models.TextChoices):
+        MANUAL = "MANUAL", "Manual"
+        AGENDAMENTO = "AGENDAMENTO", "Agendamento"
+        REEXECUCAO = "REEXECUCAO", "Reexecução"
+        AUTOMATICA = "AUTOMATICA", "Automática"
+
+    CORES = {
+        Status.PENDENTE: "#6c757d",
+        Status.ENVIANDO: "#0dcaf0",
+        Status.EM_EXECUCAO: "#0d6efd",
+        Status.SUCESSO: "#198754",
+        Status.FALHA: "#dc3545",
+        Status.CANCELADA: "#495057",
+    }
+    ATIVOS = (Status.PENDENTE, Status.ENVIANDO, Status.EM_EXECUCAO)
+
+    processo = models.ForeignKey(Processo, verbose_name="processo", on_delete=models.PROTECT, related_name="execucoes")
+    tipo = models.CharField("tipo", max_length=20, choices=Tipo.choices)
+    status = models.CharField("situação", max_length=12, choices=Status.choices, default=Status.PENDENTE, db_index=True)
+    origem = models.CharField("origem", max_length=12, choices=Origem.choices, default=Origem.MANUAL)
+    job_id = models.CharField("id do trabalho no robô", max_length=100, blank=True, db_index=True)
+    tentativa = models.PositiveSmallIntegerField("tentativa", default=1)
+    anterior = models.ForeignKey(
+        "self",
+        verbose_name="execução anterior",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reexecucoes",
+    )
+    solicitado_por = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="solicitado por",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    criado_em = models.DateTimeField("criada em", auto_now_add=True)
+    enviado_em = models.DateTimeField("enviada em", null=True, blank=True)
+    iniciado_em = models.DateTimeField("iniciada em", null=True, blank=True)
+    finalizado_em = models.DateTimeField("finalizada em", null=True, blank=True)
+    proxima_tentativa_em = models.DateTimeField("próxima tentativa em", null=True, blank=True)
+    erro = models.TextField("erro", blank=True)
+    resultado = models.JSONField("resultado", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "execução"
+        verbose_name_plural = "execuções"
+        ordering = ["-criado_em"]
+        constraints = [
+            # One live job per process and kind: a second click or a second scheduler run cannot start another.
+            models.UniqueConstraint(
+                fields=["processo", "tipo"],
+                condition=models.Q(status__in=["PENDENTE", "ENVIANDO", "EM_EXECUCAO"]),
+                name="execucao_uma_ativa_por_processo_tipo",
+            ),
+            models.CheckConstraint(name="execucao_tentativa_positiva", condition=models.Q(tentativa__gte=1)),
+        ]
+        indexes = [models.Index(fields=["status", "criado_em"], name="execucao_status_criado_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_tipo_display()} · {self.processo} · #{self.tentativa}"
+
+    @property
+    def cor_status(self) -> str:
+        return self.CORES.get(self.status, "#6c757d")
+
+
+class ExecucaoLog(BaseModel):
+    """One log line written by the robot during a job. (execucao, seq) is unique: lines read twice are stored once."""
+
+    class Nivel(models.TextChoices):
+        DEBUG = "DEBUG", "Depuração"
+        INFO = "INFO", "Informação"
+        WARNING = "WARNING", "Aviso"
+        ERROR = "ERROR", "Erro"
+
+    execucao = models.ForeignKey(Execucao, verbose_name="execução", on_delete=models.CASCADE, related_name="logs")
+    seq = models.PositiveIntegerField("sequência")
+    quando = models.DateTimeField("quando")
+    nivel = models.CharField("nível", max_length=8, choices=Nivel.choices, default=Nivel.INFO)
+    mensagem = models.TextField("mensagem")
+
+    class Meta:
+        verbose_name = "linha de log"
+        verbose_name_plural = "linhas de log"
+        ordering = ["execucao", "seq"]
+        constraints = [models.UniqueConstraint(fields=["execucao", "seq"], name="execucaolog_unica_por_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.nivel} {self.mensagem[:80]}"
