@@ -25,16 +25,17 @@ migrate: install
 run: migrate
 	$(BIN)/python manage.py seed_demo --se-vazio
 	@echo ""
-	@echo "BRM pronto em http://127.0.0.1:8000/admin/"
+	@echo "BRM: abra http://127.0.0.1:8000/admin/ e entre com um destes logins:"
 	@$(BIN)/python manage.py seed_demo --listar-logins
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py iniciar_local
 
 test: install
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/criar_processos.py
+	$(BIN)/python bench/pipeline.py
 
 lint: install
 	$(BIN)/ruff check .

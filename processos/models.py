@@ -168,6 +168,10 @@ class Execucao(BaseModel):
     iniciado_em = models.DateTimeField("iniciada em", null=True, blank=True)
     finalizado_em = models.DateTimeField("finalizada em", null=True, blank=True)
     proxima_tentativa_em = models.DateTimeField("próxima tentativa em", null=True, blank=True)
+    tentativas_envio = models.PositiveSmallIntegerField(
+        "envios com erro temporário", default=0, help_text="Quantas vezes o envio ao robô falhou e foi refeito."
+    )
+    log_proximo_seq = models.PositiveIntegerField("próxima linha de log", default=1, editable=False)
     erro = models.TextField("erro", blank=True)
     resultado = models.JSONField("resultado", null=True, blank=True)
 

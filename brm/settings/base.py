@@ -84,6 +84,7 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "brm.common",
     "brm.usuarios",
+    "brm.rpa",
     "operadoras",
     "clientes",
     "processos",
@@ -161,4 +162,36 @@ LOGGING = {
     "formatters": {"simples": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simples"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+# Robot API (first values of ConfiguracaoRPA; admins edit them afterwards)
+# ------------------------------------------------------------------------------
+RPA_API_URL = env("RPA_API_URL", default="http://127.0.0.1:8765")
+RPA_API_TOKEN = env("RPA_API_TOKEN", default="")
+RPA_ROBO_SAT = env("RPA_ROBO_SAT", default="sat")
+RPA_LIMITE_GLOBAL = env.int("RPA_LIMITE_GLOBAL", default=5)
+RPA_INTERVALO_POLLING_MS = env.int("RPA_INTERVALO_POLLING_MS", default=2000)
+RPA_TIMEOUT_EXECUCAO = env.int("RPA_TIMEOUT_EXECUCAO", default=1800)
+
+# Celery and Redis
+# ------------------------------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = env("BRM_CELERY_FILA", default="brm")
+# State lives in our own tables (Execucao, AgendamentoExecucao): no result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
+# acks_late is switched on per task, only where running twice is harmless.
+CELERY_TASK_ACKS_LATE = False
+# Above the longest countdown we use, so Redis never redelivers a task that is only waiting.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "rpa-despachar": {"task": "processos.despachar_execucoes", "schedule": 5.0},
+    "rpa-acompanhar": {"task": "processos.acompanhar_execucoes", "schedule": 2.0},
 }

@@ -11,3 +11,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 FERNET_KEYS = env.list("FERNET_KEYS", default=["Zt5rP7Bg4HBCxCzvl-cY6hhKaOlKxvgCwr4xGwKf9BI="])
 
 BRM_DEMO_PERMITIDO = True
+
+# The bundled simulator that `make run` starts.
+RPA_API_URL = env("RPA_API_URL", default="http://127.0.0.1:8765")
+RPA_API_TOKEN = env("RPA_API_TOKEN", default="simulador-token")

@@ -1,5 +1,6 @@
 """Settings for the test suite: `DATABASE_URL` picks SQLite (default) or PostgreSQL."""
 
+import os
 import tempfile
 
 from .base import *  # noqa: F403
@@ -12,7 +13,8 @@ FERNET_KEYS = [
     "4E4h5Vzp9jKRzBb0g6-cOdebyC8RZl72U5FURIrDteQ=",
     "0lInxBO3QUMbF6cgdpABE7yLF9KYdg-4f_NF082zZE8=",
 ]
-MEDIA_ROOT = tempfile.mkdtemp(prefix="brm-test-media-")
+# Workers started by tests get this folder through BRM_MEDIA_ROOT, so both sides see the same files.
+MEDIA_ROOT = env("BRM_MEDIA_ROOT", default=None) or tempfile.mkdtemp(prefix="brm-test-media-")
 BRM_DEMO_PERMITIDO = True
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -20,3 +22,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env("BRM_TEST_SQLITE", default=f"{tempfile.gettempdir()}/brm-test.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": env("BRM_TEST_DATABASE_NAME", default="test_brm")}
+
+# A queue of this run's own: workers started by tests listen to it, and nothing left in Redis by another
+# run reaches them.
+CELERY_TASK_DEFAULT_QUEUE = env("BRM_CELERY_FILA", default=f"brm-test-{os.getpid()}")

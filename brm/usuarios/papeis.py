@@ -31,6 +31,7 @@ PERMISSOES = {
         + _crud("execucaolog", "view")
         + ["aprovar_processo", "enviar_fatura", "criar_processos_mensais"],
         "agendamentos": _crud("agendamento", *_TUDO) + _crud("agendamentoexecucao", "view"),
+        "rpa": _crud("configuracaorpa", "view", "change"),
         "django_celery_beat": _crud("periodictask", "view")
         + _crud("crontabschedule", "view")
         + _crud("intervalschedule", "view")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import IO
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -21,7 +22,7 @@ from django.utils.text import get_valid_filename
 from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
-from ..models import Processo, ProcessoEvento
+from ..models import Execucao, Processo, ProcessoEvento
 
 S = Processo.Status
 
@@ -67,15 +68,20 @@ def _transicionar(
 
 @transaction.atomic
 def processo_aprovar(*, processo: Processo, por: Usuario) -> Processo:
-    """The invoice is right: the process waits for the SAT upload."""
+    """The invoice is right: the process waits for the SAT upload, which is queued at once."""
+    from .execucoes import execucao_solicitar
+
     _exigir_permissao(por, "processos.aprovar_processo", "aprovar faturas")
-    return _transicionar(
+    processo = _transicionar(
         processo=processo,
         para=S.AGUARDANDO_ENVIO_SAT,
         por=por,
         acao="aprovado",
         campos={"aprovado_por": por, "aprovado_em": timezone.now(), "motivo_rejeicao": ""},
     )
+    # The SAT upload is queued in the same transaction: an approved invoice never waits for someone to remember.
+    execucao_solicitar(processo=processo, tipo=Execucao.Tipo.UPLOAD_SAT, por=None, origem=Execucao.Origem.AUTOMATICA)
+    return processo
 
 
 @transaction.atomic
@@ -126,6 +132,15 @@ def _ler_pdf(arquivo: IO[bytes], tamanho_maximo: int) -> tuple[bytes, str]:
     return inicio, resumo.hexdigest()
 
 
+def _nome_original_seguro(nome: str) -> str:
+    """The uploaded name, kept only for display, without any path; `fatura.pdf` when nothing of it is usable."""
+    try:
+        return get_valid_filename(nome or "fatura.pdf")[:255]
+    except SuspiciousFileOperation:
+        # Names such as "..", "???" or "<>|" leave nothing behind; they must not fail an otherwise valid upload.
+        return "fatura.pdf"
+
+
 def processo_registrar_fatura(
     *,
     processo: Processo,
@@ -166,7 +181,7 @@ def processo_registrar_fatura(
                 campos={
                     "fatura": armazenado,
                     "fatura_sha256": sha256,
-                    "fatura_nome_original": get_valid_filename(nome_original or "fatura.pdf")[:255],
+                    "fatura_nome_original": _nome_original_seguro(nome_original),
                     "valor_total": valor_total,
                     "vencimento": vencimento,
                     "numero_fatura": (numero_fatura or "").strip()[:100],

@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
         ("processos", "0002_initial"),
         ("agendamentos", "0002_initial"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
+        ("rpa", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(criar_papeis, migrations.RunPython.noop)]

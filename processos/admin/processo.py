@@ -1,0 +1,218 @@
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from brm.common.admin import BuscaCNPJMixin, HistoricoInline, SalvarSoAlteradosMixin, badge, badge_status, truncar
+from brm.common.errors import ErroDeNegocio
+from brm.common.formatacao import formatar_competencia, formatar_moeda
+
+from ..models import Execucao, Processo, ProcessoEvento
+from ..services import processo_aprovar, processo_rejeitar
+from .forms import ProcessoAdicionarForm, RejeitarForm
+from .views import PaginasDoProcessoMixin, plural, pode_receber_fatura, pode_ser_aprovado
+
+
+class CompetenciaFilter(admin.SimpleListFilter):
+    title = "competência"
+    parameter_name = "competencia"
+
+    def lookups(self, request, model_admin):
+        meses = Processo.objects.order_by("-competencia").values_list("competencia", flat=True).distinct()[:24]
+        return [(f"{mes:%Y-%m-%d}", formatar_competencia(mes)) for mes in meses]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            return queryset.filter(competencia=self.value())
+        except ValidationError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class EventoInline(HistoricoInline):
+    model = ProcessoEvento
+    verbose_name = "evento"
+    verbose_name_plural = "linha do tempo"
+    fields = readonly_fields = ("quando", "de", "para_badge", "por", "motivo")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("por")
+
+    @admin.display(description="para")
+    def para_badge(self, obj):
+        return badge(obj.get_para_display(), Processo.CORES.get(obj.para))
+
+
+class ExecucaoInline(HistoricoInline):
+    model = Execucao
+    limite = 20
+    show_change_link = True
+    verbose_name_plural = "execuções do robô (últimas 20)"
+    fields = readonly_fields = ("tipo", "situacao", "origem", "tentativa", "criado_em", "finalizado_em", "erro_resumo")
+
+    @admin.display(description="situação")
+    def situacao(self, obj):
+        return badge_status(obj)
+
+    @admin.display(description="erro")
+    def erro_resumo(self, obj):
+        return truncar(obj.erro)
+
+
+@admin.register(Processo)
+class ProcessoAdmin(PaginasDoProcessoMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
+    campo_cnpj = "cliente__cnpj"
+    list_display = (
+        "cliente_razao_social",
+        "cliente_cnpj",
+        "operadora",
+        "competencia_formatada",
+        "situacao",
+        "valor",
+        "vencimento_formatado",
+        "numero_fatura",
+    )
+    list_filter = ("status", CompetenciaFilter, "cliente__operadora", "cliente__ativo")
+    list_select_related = ("cliente", "cliente__operadora")
+    search_fields = ("cliente__razao_social", "cliente__cnpj", "cliente__conta", "numero_fatura")
+    date_hierarchy = "competencia"
+    autocomplete_fields = ("cliente",)
+    inlines = [EventoInline, ExecucaoInline]
+    actions = ["aprovar_selecionados", "rejeitar_selecionados"]
+    add_fieldsets = ((None, {"fields": ("cliente", "competencia")}),)
+    # Nothing here is edited by hand: the status and the invoice change only through the services.
+    fieldsets = (
+        (None, {"fields": ("cliente", "competencia_formatada", "situacao")}),
+        (
+            "Fatura",
+            {"fields": ("fatura_link", "fatura_sha256", "valor", "vencimento_formatado", "numero_fatura")},
+        ),
+        ("Aprovação", {"fields": ("aprovado_por", "aprovado_em", "motivo_rejeicao")}),
+        ("SAT", {"fields": ("protocolo_sat", "enviado_sat_em")}),
+        ("Registro", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
+    )
+
+    # Columns and read-only lines
+
+    @admin.display(description="cliente", ordering="cliente__razao_social")
+    def cliente_razao_social(self, obj):
+        return obj.cliente.razao_social
+
+    @admin.display(description="CNPJ", ordering="cliente__cnpj")
+    def cliente_cnpj(self, obj):
+        return obj.cliente.cnpj_formatado
+
+    @admin.display(description="operadora", ordering="cliente__operadora__nome")
+    def operadora(self, obj):
+        return obj.cliente.operadora
+
+    @admin.display(description="competência", ordering="competencia")
+    def competencia_formatada(self, obj):
+        return formatar_competencia(obj.competencia)
+
+    @admin.display(description="situação", ordering="status")
+    def situacao(self, obj):
+        return badge_status(obj)
+
+    @admin.display(description="valor total", ordering="valor_total")
+    def valor(self, obj):
+        return formatar_moeda(obj.valor_total)
+
+    @admin.display(description="vencimento", ordering="vencimento")
+    def vencimento_formatado(self, obj):
+        return obj.vencimento.strftime("%d/%m/%Y") if obj.vencimento else "—"
+
+    @admin.display(description="fatura (PDF)")
+    def fatura_link(self, obj):
+        # Always through the permission-checked view, never through MEDIA_URL.
+        if not obj.fatura:
+            return "—"
+        url = reverse(f"{self.admin_site.name}:processos_processo_fatura", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, obj.fatura_nome_original or "fatura.pdf")
+
+    # Forms
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return [campo for _, opcoes in self.fieldsets for campo in opcoes["fields"]]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ProcessoAdicionarForm
+        return super().get_form(request, obj, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                situacao_badge=badge_status(obj),
+                pode_enviar_fatura=self.has_enviar_fatura_permission(request) and pode_receber_fatura(obj),
+                pode_aprovar=self.has_aprovar_permission(request) and pode_ser_aprovado(obj),
+                show_save=False,
+                show_save_and_continue=False,
+                show_save_and_add_another=False,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "pode_criar_mensais": self.has_criar_processos_mensais_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    # Permissions of the actions and pages
+
+    def has_aprovar_permission(self, request):
+        return request.user.has_perm("processos.aprovar_processo")
+
+    def has_enviar_fatura_permission(self, request):
+        return request.user.has_perm("processos.enviar_fatura")
+
+    def has_criar_processos_mensais_permission(self, request):
+        return request.user.has_perm("processos.criar_processos_mensais")
+
+    # Bulk actions
+
+    @admin.action(description="Aprovar faturas selecionadas", permissions=["aprovar"])
+    def aprovar_selecionados(self, request, queryset):
+        aprovados = 0
+        for processo in queryset.select_related("cliente"):
+            try:
+                processo_aprovar(processo=processo, por=request.user)
+            except ErroDeNegocio as erro:
+                self.message_user(request, f"{processo}: {erro.mensagem}", messages.ERROR)
+            else:
+                aprovados += 1
+        if aprovados:
+            self.message_user(
+                request, f"{plural(aprovados, 'fatura aprovada', 'faturas aprovadas')}.", messages.SUCCESS
+            )
+
+    @admin.action(description="Rejeitar faturas selecionadas", permissions=["aprovar"])
+    def rejeitar_selecionados(self, request, queryset):
+        processos = list(queryset.select_related("cliente"))
+        form = RejeitarForm(request.POST if "confirmar" in request.POST else None)
+        if not form.is_valid():
+            return self._pagina_rejeitar(request, form, processos, em_lote=True)
+        rejeitados = 0
+        for processo in processos:
+            try:
+                processo_rejeitar(processo=processo, por=request.user, motivo=form.cleaned_data["motivo"])
+            except ErroDeNegocio as erro:
+                self.message_user(request, f"{processo}: {erro.mensagem}", messages.ERROR)
+            else:
+                rejeitados += 1
+        if rejeitados:
+            self.message_user(
+                request, f"{plural(rejeitados, 'fatura rejeitada', 'faturas rejeitadas')}.", messages.SUCCESS
+            )
+        return None

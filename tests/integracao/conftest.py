@@ -1,0 +1,169 @@
+"""Real services for end-to-end tests: Redis (CI's, at REDIS_URL), a Celery worker and beat as
+subprocesses on this test run's own queue, and the robot simulator as a real HTTP server on 127.0.0.1."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from brm.rpa.models import ConfiguracaoRPA
+from brm.rpa.simulador import Simulador
+
+RAIZ = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def redis_real():
+    conexao = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+    try:
+        conexao.ping()
+    except redis.RedisError as exc:
+        pytest.fail(
+            f"Estes testes precisam de um Redis real em {settings.REDIS_URL} ({exc}). "
+            "Inicie o redis-server ou defina REDIS_URL."
+        )
+    return conexao
+
+
+def _database_url() -> str:
+    dados = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{dados['NAME']}"
+    usuario = dados.get("USER") or "postgres"
+    senha = f":{dados['PASSWORD']}" if dados.get("PASSWORD") else ""
+    return f"postgres://{usuario}{senha}@{dados.get('HOST') or '127.0.0.1'}:{dados.get('PORT') or 5432}/{dados['NAME']}"
+
+
+class Processos:
+    """Celery processes started for a test; stopped (and reaped) at the end whatever happens."""
+
+    def __init__(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+        self.filhos: list[subprocess.Popen] = []
+        self.ambiente = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "brm.settings.test",
+            "DATABASE_URL": _database_url(),
+            "DATABASE_POOL": "False",
+            "REDIS_URL": settings.REDIS_URL,
+            "BRM_CELERY_FILA": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "BRM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def _iniciar(self, nome: str, *argumentos: str) -> subprocess.Popen:
+        log = open(self.tmp_path / f"{nome}-{len(self.filhos)}.log", "wb")  # noqa: SIM115
+        filho = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "brm", *argumentos],
+            cwd=RAIZ,
+            env=self.ambiente,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.filhos.append(filho)
+        return filho
+
+    def worker(self, concorrencia: int = 4) -> subprocess.Popen:
+        return self._iniciar(
+            "worker",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concorrencia),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        )
+
+    def beat(self) -> subprocess.Popen:
+        # The file scheduler: test databases are emptied between tests, the schedule must not live there.
+        return self._iniciar(
+            "beat",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--scheduler",
+            "celery.beat:PersistentScheduler",
+            "--schedule",
+            str(self.tmp_path / "beat-schedule"),
+            "--max-interval",
+            "1",
+        )
+
+    @staticmethod
+    def matar(filho: subprocess.Popen) -> None:
+        os.killpg(filho.pid, signal.SIGKILL)
+        filho.wait(timeout=10)
+
+    def parar(self) -> None:
+        for filho in self.filhos:
+            if filho.poll() is None:
+                os.killpg(filho.pid, signal.SIGTERM)
+        for filho in self.filhos:
+            try:
+                filho.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(filho.pid, signal.SIGKILL)
+                filho.wait(timeout=5)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.tmp_path.glob("*.log")))
+
+
+@pytest.fixture
+def celery_processos(redis_real, tmp_path):
+    redis_real.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    redis_real.delete("brm:lease:acompanhar-execucoes")
+    processos = Processos(tmp_path)
+    yield processos
+    processos.parar()
+    redis_real.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+@pytest.fixture
+def simulador():
+    with Simulador(duracao=1.0, intervalo_log=0.2, atraso_inicio=0.1) as sim:
+        yield sim
+
+
+@pytest.fixture
+def configuracao_rpa(simulador):
+    return ConfiguracaoRPA.objects.create(
+        url_base=simulador.url,
+        token=simulador.token,
+        limite_global=3,
+        intervalo_polling_ms=200,
+        timeout_http_segundos=2,
+        timeout_execucao_segundos=60,
+        backoff_base_segundos=1,
+        backoff_max_segundos=2,
+        reexecucoes_automaticas=0,
+    )
+
+
+def esperar(condicao, *, prazo: float, processos: Processos | None = None, descricao: str = ""):
+    """Poll `condicao` until true; fail with the workers' logs when the deadline passes (bounded loop)."""
+    limite = time.monotonic() + prazo
+    while time.monotonic() < limite:
+        if condicao():
+            return
+        time.sleep(0.2)
+    from processos.models import Execucao
+
+    execucoes = "\n".join(
+        f"{e.tipo} {e.status} tentativa={e.tentativa} envios={e.tentativas_envio} {e.erro}"
+        for e in Execucao.objects.all()
+    )
+    detalhe = f"\n--- execuções ---\n{execucoes}"
+    if processos:
+        detalhe += f"\n--- logs dos processos ---\n{processos.logs()}"
+    pytest.fail(f"Tempo esgotado esperando: {descricao}{detalhe}")
