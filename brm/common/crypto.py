@@ -25,16 +25,22 @@ def cifrar(texto: str) -> str:
     return fernet().encrypt(texto.encode()).decode()
 
 
+_SEM_CHAVE = (
+    "Um segredo gravado no banco não pode ser decifrado com as chaves de FERNET_KEYS. "
+    "Uma chave antiga foi removida antes de `rotacionar_chaves`?"
+)
+
+
 def decifrar(token: str) -> str:
     try:
         return fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ImproperlyConfigured(
-            "Um segredo gravado no banco não pode ser decifrado com as chaves de FERNET_KEYS. "
-            "Uma chave antiga foi removida antes de `rotacionar_chaves`?"
-        ) from exc
+        raise ImproperlyConfigured(_SEM_CHAVE) from exc
 
 
 def recifrar(token: str) -> str:
     """The same secret encrypted with the newest key."""
-    return fernet().rotate(token.encode()).decode()
+    try:
+        return fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(_SEM_CHAVE) from exc
