@@ -1,6 +1,7 @@
 """Celery tasks of the robot jobs: they take ids, call a service, and keep nothing of their own."""
 
 import logging
+import time
 
 import redis
 from celery import shared_task
@@ -13,6 +14,33 @@ logger = logging.getLogger(__name__)
 # The poll holds this lease while it runs, so two polls never read the same jobs at once.
 LEASE_ACOMPANHAMENTO = "brm:lease:acompanhar-execucoes"
 DURACAO_LEASE = 30
+# Set while a poll waits in the queue, so the many sends of a busy minute do not each queue their own.
+MARCA_AGENDADO = "brm:acompanhar-execucoes:agendado"
+MARCA_CONCLUINDO = "brm:concluindo:{}"
+
+_redis: redis.Redis | None = None
+
+
+def _conexao() -> redis.Redis:
+    global _redis
+    if _redis is None:
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+def agendar_acompanhamento(intervalo_ms: int, *, forcar: bool = False, ja_passados_ms: float = 0) -> None:
+    """Queue the next poll `intervalo_ms` after the start of this one, unless one is already waiting (or `forcar`)."""
+    validade = intervalo_ms + 1000
+    if forcar:
+        _conexao().set(MARCA_AGENDADO, "1", px=validade)
+    elif not _conexao().set(MARCA_AGENDADO, "1", nx=True, px=validade):
+        return
+    # Counted from the start of the poll that ended, so a slow poll does not stretch the period.
+    espera = max(0.0, intervalo_ms - ja_passados_ms) / 1000
+    if espera:
+        acompanhar_execucoes.apply_async(countdown=espera)
+    else:
+        acompanhar_execucoes.delay()
 
 
 @shared_task(name="processos.despachar_execucoes", acks_late=False, soft_time_limit=60, time_limit=90)
@@ -28,6 +56,30 @@ def enviar_execucao(execucao_id: str) -> None:
 
 
 @shared_task(
+    name="processos.concluir_execucao",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=90,
+    time_limit=120,
+)
+def concluir_execucao(execucao_id: str) -> None:
+    # acks_late: finishing is a conditional update from EM_EXECUCAO, so a second run changes nothing.
+    try:
+        execucoes.execucao_concluir(execucao_id=execucao_id)
+    except execucoes.ErroRPA as erro:
+        # The next poll sees the job completed again and queues this once more.
+        logger.warning("Execução %s: não foi possível concluir agora: %s", execucao_id, erro)
+    finally:
+        _conexao().delete(MARCA_CONCLUINDO.format(execucao_id))
+
+
+def _concluir_em_tarefa(execucao) -> None:
+    # One finishing task per job at a time, even though every poll sees it completed until it is done.
+    if _conexao().set(MARCA_CONCLUINDO.format(execucao.pk), "1", nx=True, ex=DURACAO_LEASE * 2):
+        concluir_execucao.delay(str(execucao.pk))
+
+
+@shared_task(
     name="processos.acompanhar_execucoes",
     acks_late=True,
     reject_on_worker_lost=True,
@@ -35,15 +87,27 @@ def enviar_execucao(execucao_id: str) -> None:
     time_limit=DURACAO_LEASE,
 )
 def acompanhar_execucoes() -> None:
-    conexao = redis.Redis.from_url(settings.REDIS_URL)
-    lease = conexao.lock(LEASE_ACOMPANHAMENTO, timeout=DURACAO_LEASE, blocking=False)
+    lease = _conexao().lock(LEASE_ACOMPANHAMENTO, timeout=DURACAO_LEASE, blocking=False)
     if not lease.acquire():
         return
+    inicio = time.monotonic()
     try:
         resultado = execucoes.execucoes_acompanhar()
     finally:
         lease.release()
+    logger.info(
+        "Acompanhamento: %d em execução, %d concluídas, %d falhas, %d linhas de log em %.0f ms",
+        resultado.acompanhadas,
+        resultado.concluidas,
+        resultado.falhas,
+        resultado.linhas_de_log,
+        (time.monotonic() - inicio) * 1000,
+    )
     execucoes.execucoes_despachar()
     if resultado.acompanhadas:
         # While jobs run, poll at the configured pace; beat's periodic run is only the safety net.
-        execucoes._agendar_acompanhamento(execucoes.configuracao_rpa_obter())
+        agendar_acompanhamento(
+            execucoes.configuracao_rpa_obter().intervalo_polling_ms,
+            forcar=True,
+            ja_passados_ms=(time.monotonic() - inicio) * 1000,
+        )

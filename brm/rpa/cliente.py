@@ -7,6 +7,7 @@ work (`transitorio`) and carries a sentence a person can act on. Answers are rea
 import datetime as dt
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,17 @@ STATUS_FINAIS = {"completed", "failed", "cancelled"}
 STATUS_CONHECIDOS = {"queued", "running"} | STATUS_FINAIS
 # Robot error codes that may succeed if the job is run again later.
 CODIGOS_PASSAGEIROS = {"FATURA_INDISPONIVEL", "PORTAL_FORA_DO_AR", "ERRO_INTERNO"}
+
+
+_local = threading.local()
+
+
+def _sessao_da_thread() -> requests.Session:
+    # One session per thread keeps connections to the robot API alive between calls of the same poll.
+    sessao = getattr(_local, "sessao", None)
+    if sessao is None:
+        sessao = _local.sessao = requests.Session()
+    return sessao
 
 
 class ErroRPA(Exception):
@@ -84,12 +96,14 @@ class ClienteRPA:
         self.token = token
         # Connecting should be quick; reading may wait for a busy robot, but never forever.
         self.timeout = (min(5.0, timeout), timeout)
-        self.sessao = sessao or requests.Session()
+        self.sessao = sessao or _sessao_da_thread()
 
     # Calls ------------------------------------------------------------------------------------------
 
     def executar(self, robo: str, payload: dict[str, Any]) -> JobIniciado:
-        resposta = self._chamar("POST", f"/executar/{robo}", json=payload, esperado=(202, 409), robo=robo)
+        # A 200 or 201 instead of 202 still means the robot took the request: its body is read leniently, so one
+        # that is not JSON or lacks the job_id is a transient error, resent under the same idempotency key.
+        resposta = self._chamar("POST", f"/executar/{robo}", json=payload, esperado=(200, 201, 202, 409), robo=robo)
         corpo = self._json(resposta)
         job_id = str(corpo.get("job_id") or "").strip()
         if not job_id:

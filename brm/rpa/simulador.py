@@ -877,6 +877,9 @@ class _Atendente(BaseHTTPRequestHandler):
     server: _Servidor
     protocol_version = "HTTP/1.1"
     server_version = "SimuladorRPA/1.0"
+    # Headers and body go out in separate writes; with Nagle's algorithm the body waits for the client's
+    # delayed ACK (40 ms on Linux) on every answer.
+    disable_nagle_algorithm = True
     # An idle keep-alive connection is closed after this long, so its thread does not linger.
     timeout = 30
 

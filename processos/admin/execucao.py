@@ -1,6 +1,11 @@
+import json
+
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from brm.common.admin import (
     BuscaCNPJMixin,
@@ -13,6 +18,7 @@ from brm.common.admin import (
 )
 
 from ..models import Execucao, ExecucaoLog, Processo, ProcessoEvento
+from .controles import ControlesDaExecucaoMixin
 
 
 @admin.register(ProcessoEvento)
@@ -42,7 +48,7 @@ class LogInline(HistoricoInline):
 
 
 @admin.register(Execucao)
-class ExecucaoAdmin(BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
+class ExecucaoAdmin(ControlesDaExecucaoMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
     campo_cnpj = "processo__cliente__cnpj"
     list_display = (
         "processo",
@@ -60,11 +66,13 @@ class ExecucaoAdmin(BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
     date_hierarchy = "criado_em"
     autocomplete_fields = ("processo",)
     inlines = [LogInline]
+    actions = ["reexecutar_selecionadas", "cancelar_selecionadas"]
     fieldsets = (
         (None, {"fields": ("processo", "tipo", "origem", "situacao")}),
-        ("Robô", {"fields": ("job_id", "tentativa", "tentativas_envio", "anterior", "solicitado_por")}),
+        ("Robô", {"fields": ("job_id", "tentativa", "tentativas_envio", "solicitado_por")}),
+        ("Reexecuções", {"fields": ("anterior_link", "reexecucoes_links")}),
         ("Datas", {"fields": ("criado_em", "enviado_em", "iniciado_em", "finalizado_em", "proxima_tentativa_em")}),
-        ("Resultado", {"fields": ("erro", "resultado", "linhas_de_log")}),
+        ("Resultado", {"fields": ("erro", "resultado_formatado", "linhas_de_log")}),
     )
     # Written by the dispatcher and by the robot's answers, never by hand.
     campos_do_robo = (
@@ -72,7 +80,8 @@ class ExecucaoAdmin(BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
         "job_id",
         "tentativa",
         "tentativas_envio",
-        "anterior",
+        "anterior_link",
+        "reexecucoes_links",
         "solicitado_por",
         "criado_em",
         "enviado_em",
@@ -80,7 +89,7 @@ class ExecucaoAdmin(BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
         "finalizado_em",
         "proxima_tentativa_em",
         "erro",
-        "resultado",
+        "resultado_formatado",
         "linhas_de_log",
     )
 
@@ -93,6 +102,14 @@ class ExecucaoAdmin(BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
             # Once handed to the robot, what it ran is history.
             return ("processo", "tipo", "origem", *self.campos_do_robo)
         return self.campos_do_robo
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self.contexto_dos_controles(request, obj))
+            if obj.status != Execucao.Status.PENDENTE:
+                # Nothing on the page can be edited any more: a save button would only confuse.
+                context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="situação", ordering="status")
     def situacao(self, obj):
@@ -107,6 +124,38 @@ class ExecucaoAdmin(BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
         total = obj.logs.count()
         url = reverse(f"{self.admin_site.name}:processos_execucaolog_changelist")
         return format_html('<a href="{}?execucao__id__exact={}">{} linhas</a>', url, obj.pk, total)
+
+    @admin.display(description="resultado")
+    def resultado_formatado(self, obj):
+        if obj.resultado in (None, "", {}, []):
+            return "—"
+        return format_html(
+            '<pre class="brm-json">{}</pre>', json.dumps(obj.resultado, indent=2, ensure_ascii=False, sort_keys=True)
+        )
+
+    @admin.display(description="execução anterior")
+    def anterior_link(self, obj):
+        if obj.anterior_id is None:
+            return "—"
+        return self._link_execucao(obj.anterior)
+
+    @admin.display(description="reexecutada em")
+    def reexecucoes_links(self, obj):
+        reexecucoes = list(obj.reexecucoes.order_by("criado_em"))
+        if not reexecucoes:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((self._link_execucao(r),) for r in reexecucoes))
+
+    def _link_execucao(self, execucao: Execucao) -> str:
+        url = reverse(f"{self.admin_site.name}:processos_execucao_change", args=[execucao.pk])
+        return format_html(
+            '<a href="{}">Tentativa {} · {}</a> {} <span class="brm-discreto">{}</span>',
+            url,
+            execucao.tentativa,
+            execucao.get_origem_display(),
+            badge_status(execucao),
+            date_format(timezone.localtime(execucao.criado_em), "SHORT_DATETIME_FORMAT"),
+        )
 
 
 @admin.register(ExecucaoLog)

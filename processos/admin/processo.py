@@ -11,6 +11,7 @@ from brm.common.formatacao import formatar_competencia, formatar_moeda
 from ..models import Execucao, Processo, ProcessoEvento
 from ..services import processo_aprovar, processo_rejeitar
 from .forms import ProcessoAdicionarForm, RejeitarForm
+from .robos import RobosDoProcessoMixin
 from .views import PaginasDoProcessoMixin, plural, pode_receber_fatura, pode_ser_aprovado
 
 
@@ -62,7 +63,9 @@ class ExecucaoInline(HistoricoInline):
 
 
 @admin.register(Processo)
-class ProcessoAdmin(PaginasDoProcessoMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
+class ProcessoAdmin(
+    RobosDoProcessoMixin, PaginasDoProcessoMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
+):
     campo_cnpj = "cliente__cnpj"
     list_display = (
         "cliente_razao_social",
@@ -80,7 +83,7 @@ class ProcessoAdmin(PaginasDoProcessoMixin, BuscaCNPJMixin, SalvarSoAlteradosMix
     date_hierarchy = "competencia"
     autocomplete_fields = ("cliente",)
     inlines = [EventoInline, ExecucaoInline]
-    actions = ["aprovar_selecionados", "rejeitar_selecionados"]
+    actions = ["aprovar_selecionados", "rejeitar_selecionados", "baixar_fatura_selecionados", "enviar_sat_selecionados"]
     add_fieldsets = ((None, {"fields": ("cliente", "competencia")}),)
     # Nothing here is edited by hand: the status and the invoice change only through the services.
     fieldsets = (
@@ -156,6 +159,7 @@ class ProcessoAdmin(PaginasDoProcessoMixin, BuscaCNPJMixin, SalvarSoAlteradosMix
                 situacao_badge=badge_status(obj),
                 pode_enviar_fatura=self.has_enviar_fatura_permission(request) and pode_receber_fatura(obj),
                 pode_aprovar=self.has_aprovar_permission(request) and pode_ser_aprovado(obj),
+                **self.contexto_dos_robos(request, obj),
                 show_save=False,
                 show_save_and_continue=False,
                 show_save_and_add_another=False,

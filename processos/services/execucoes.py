@@ -8,6 +8,8 @@ import base64
 import datetime as dt
 import logging
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -33,6 +35,11 @@ T = Execucao.Tipo
 # Failure codes after which an automatic re-run may succeed (the robot's own plus ours).
 CODIGOS_REEXECUTAVEIS = CODIGOS_PASSAGEIROS | {"TEMPO_ESGOTADO", "SHA256_DIVERGENTE", "API_INDISPONIVEL"}
 _TRAVA_DESPACHO = 7_310_001  # pg_advisory_xact_lock key
+# Status is read at every poll (to free slots quickly); log lines at most this often per job (seconds),
+# which is live enough for a person and halves the requests to the robot API. A job's last lines are
+# always read when it ends.
+INTERVALO_LOGS = 1.0
+_logs_lidos_em: dict = {}
 
 STATUS_DO_PROCESSO = {
     T.DOWNLOAD_FATURA: Processo.Status.AGUARDANDO_DOWNLOAD,
@@ -151,12 +158,17 @@ def execucoes_solicitar_downloads(
     candidatos = candidatos.order_by("cliente__operadora__nome", "cliente__razao_social")
     if limite:
         candidatos = candidatos[:limite]
-    # The last failed download of each process, so a re-queued one is linked to it as a re-run.
+    # The last failed download of each process, so a re-queued one is linked to it as a re-run. Oldest first,
+    # so the newest is the one left in the dict (the model's default ordering is newest first).
     ultimas_falhas = {}
     if todos:
-        for falha in Execucao.objects.filter(
-            tipo=T.DOWNLOAD_FATURA, status=E.FALHA, reexecucoes__isnull=True, processo__in=candidatos
-        ).only("id", "processo_id", "tentativa"):
+        for falha in (
+            Execucao.objects.filter(
+                tipo=T.DOWNLOAD_FATURA, status=E.FALHA, reexecucoes__isnull=True, processo__in=candidatos
+            )
+            .order_by("criado_em")
+            .only("id", "processo_id", "tentativa")
+        ):
             ultimas_falhas[falha.processo_id] = falha
     novas = []
     for processo_id in candidatos.values_list("pk", flat=True):
@@ -436,18 +448,18 @@ def _reexecutar_automaticamente(execucao: Execucao, codigo: str) -> None:
 
 
 def _agendar_despacho_fora() -> None:
+    """A slot was freed: fill it now. Dispatching only claims rows and queues sends, so it is cheap to run
+    inline; going through the queue would put the claim behind every task already waiting there."""
     if connection.in_atomic_block:
-        _agendar_despacho()
+        transaction.on_commit(execucoes_despachar)
     else:
-        from ..tasks import despachar_execucoes
-
-        despachar_execucoes.delay()
+        execucoes_despachar()
 
 
 def _agendar_acompanhamento(configuracao: ConfiguracaoRPA) -> None:
-    from ..tasks import acompanhar_execucoes
+    from ..tasks import agendar_acompanhamento
 
-    acompanhar_execucoes.apply_async(countdown=configuracao.intervalo_polling_ms / 1000)
+    agendar_acompanhamento(configuracao.intervalo_polling_ms)
 
 
 # Polling -------------------------------------------------------------------------------------------------
@@ -461,32 +473,25 @@ class ResultadoAcompanhamento:
     linhas_de_log: int = 0
 
 
-def execucoes_acompanhar() -> ResultadoAcompanhamento:
-    """Read status and new log lines of every running job, finish the ones that ended. Only GETs: harmless twice."""
+def execucoes_acompanhar(*, concluir: Callable[[Execucao], None] | None = None) -> ResultadoAcompanhamento:
+    """Read status and new log lines of every running job, finish the ones that ended. Only GETs: harmless twice.
+
+    Finishing a download (fetching and storing the PDF) is the slow part; `concluir`, when given, is called
+    for each completed job instead of finishing it here, so a worker can finish many at once.
+    """
     configuracao = configuracao_rpa_obter()
     resultado = ResultadoAcompanhamento()
     limite = timezone.now() - dt.timedelta(seconds=configuracao.timeout_execucao_segundos)
     em_execucao = Execucao.objects.filter(status=E.EM_EXECUCAO).select_related(
         "processo__cliente__operadora", "solicitado_por"
     )
-    for execucao in em_execucao.order_by("enviado_em"):
-        resultado.acompanhadas += 1
-        if execucao.enviado_em and execucao.enviado_em < limite:
-            minutos = configuracao.timeout_execucao_segundos // 60
-            if _falhar(
-                execucao,
-                f"O robô não terminou o trabalho em {minutos} minutos; ele foi dado como falho.",
-                codigo="TEMPO_ESGOTADO",
-                de=E.EM_EXECUCAO,
-            ):
-                resultado.falhas += 1
-                _cancelar_no_robo(execucao)
-            continue
-        try:
-            fim = _acompanhar_uma(execucao, configuracao, resultado)
-        except ErroRPA as erro:
-            logger.warning("Execução %s: não foi possível ler a situação no robô: %s", execucao.pk, erro)
-            continue
+    execucoes = list(em_execucao.order_by("enviado_em"))
+    resultado.acompanhadas = len(execucoes)
+    if not execucoes:
+        return resultado
+    fins = [_acompanhar_item(e, configuracao, limite, concluir) for e in execucoes]
+    for fim, linhas in fins:
+        resultado.linhas_de_log += linhas
         if fim == E.SUCESSO:
             resultado.concluidas += 1
         elif fim == E.FALHA:
@@ -494,7 +499,40 @@ def execucoes_acompanhar() -> ResultadoAcompanhamento:
     return resultado
 
 
-def _acompanhar_uma(execucao: Execucao, configuracao: ConfiguracaoRPA, resultado: ResultadoAcompanhamento) -> str:
+def _acompanhar_item(
+    execucao: Execucao, configuracao: ConfiguracaoRPA, limite: dt.datetime, concluir: Callable | None
+) -> tuple[str, int]:
+    """One running job: fail it past the time limit, otherwise read it and finish it if it ended."""
+    if execucao.enviado_em and execucao.enviado_em < limite:
+        prazo = _duracao(configuracao.timeout_execucao_segundos)
+        if _falhar(
+            execucao,
+            f"O robô não terminou o trabalho em {prazo}; ele foi dado como falho.",
+            codigo="TEMPO_ESGOTADO",
+            de=E.EM_EXECUCAO,
+        ):
+            _cancelar_no_robo(execucao)
+            return E.FALHA, 0
+        return execucao.status, 0
+    parcial = ResultadoAcompanhamento()
+    try:
+        return _acompanhar_uma(execucao, configuracao, parcial, concluir), parcial.linhas_de_log
+    except ErroRPA as erro:
+        logger.warning("Execução %s: não foi possível ler a situação no robô: %s", execucao.pk, erro)
+        return E.EM_EXECUCAO, parcial.linhas_de_log
+
+
+def _duracao(segundos: int) -> str:
+    # Whole minutes read as minutes; anything else in seconds, so a short limit is never "0 minutos".
+    if segundos >= 60 and segundos % 60 == 0:
+        minutos = segundos // 60
+        return "1 minuto" if minutos == 1 else f"{minutos} minutos"
+    return "1 segundo" if segundos == 1 else f"{segundos} segundos"
+
+
+def _acompanhar_uma(
+    execucao: Execucao, configuracao: ConfiguracaoRPA, resultado: ResultadoAcompanhamento, concluir: Callable | None
+) -> str:
     cliente = _cliente_para(execucao, configuracao)
     try:
         estado = cliente.job(execucao.job_id)
@@ -502,10 +540,18 @@ def _acompanhar_uma(execucao: Execucao, configuracao: ConfiguracaoRPA, resultado
         # The robot forgot the job (a restart): send it again; the same referencia starts at most one job.
         _tratar_erro_envio(execucao, erro, configuracao)
         return E.PENDENTE
-    resultado.linhas_de_log += execucao_registrar_logs(
-        execucao=execucao, linhas=cliente.logs(execucao.job_id, desde=execucao.log_proximo_seq)
-    )
+    agora = time.monotonic()
+    if estado.final or agora - _logs_lidos_em.get(execucao.pk, 0.0) >= INTERVALO_LOGS:
+        resultado.linhas_de_log += execucao_registrar_logs(
+            execucao=execucao, linhas=cliente.logs(execucao.job_id, desde=execucao.log_proximo_seq)
+        )
+        _logs_lidos_em[execucao.pk] = agora
+    if estado.final:
+        _logs_lidos_em.pop(execucao.pk, None)
     if estado.status == "completed":
+        if concluir is not None:
+            concluir(execucao)
+            return E.EM_EXECUCAO
         return _concluir(execucao, estado, cliente)
     if estado.status == "failed":
         codigo = estado.erro_codigo or "ERRO_INTERNO"
@@ -548,6 +594,22 @@ def execucao_registrar_logs(*, execucao: Execucao, linhas: list) -> int:
         Execucao.objects.filter(pk=execucao.pk, log_proximo_seq__lt=proximo).update(log_proximo_seq=proximo)
     execucao.log_proximo_seq = proximo
     return len(novas)
+
+
+def execucao_concluir(*, execucao_id) -> str | None:
+    """Finish one job the robot reported as completed; running it twice finishes it once."""
+    execucao = (
+        Execucao.objects.select_related("processo__cliente__operadora", "solicitado_por")
+        .filter(pk=execucao_id, status=E.EM_EXECUCAO)
+        .first()
+    )
+    if execucao is None:
+        return None
+    cliente = _cliente_para(execucao, configuracao_rpa_obter())
+    estado = cliente.job(execucao.job_id)
+    if estado.status != "completed":
+        return execucao.status
+    return _concluir(execucao, estado, cliente)
 
 
 def _concluir(execucao: Execucao, estado, cliente) -> str:

@@ -9,7 +9,8 @@ from tests.factories import ClienteFactory, OperadoraFactory, UsuarioFactory
 
 from .conftest import esperar
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after these tests would otherwise drop the role groups made by migrations.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 S = Processo.Status
 

@@ -1,0 +1,205 @@
+"""Benchmark: 500 invoice downloads through the real pipeline (worker, Redis, simulator), against the ideal.
+
+Run with `make bench` (or `.venv/bin/python bench/pipeline.py [--downloads 500] [--duracao 1] [--limite 20]`).
+It creates a throwaway PostgreSQL database (`brm_bench_pipeline` on the server of DATABASE_URL), starts the
+robot simulator in this process and a Celery worker on Redis (REDIS_URL), queues one download per process,
+and waits until every execution has ended.
+
+Printed: the makespan (queueing to the last download stored), the ideal makespan (downloads × job
+duration / global limit), their ratio, and the worker's CPU time per job. Target: ratio at most 1.2.
+Exit status 0 when the target holds, 1 otherwise or when PostgreSQL or Redis cannot be reached.
+"""
+
+import argparse
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from criar_processos import RAIZ, URL_PADRAO, _conferir_postgres, _falhar, _numero, _sem_senha  # noqa: E402
+
+RAZAO_MAXIMA = 1.2
+
+
+def _conferir_redis(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        _falhar(f"Redis inacessível em {url}: {exc}. Suba o redis-server ou aponte REDIS_URL para um que responda.")
+
+
+def _preparar_django(url: str, redis_url: str, fila: str) -> None:
+    sys.path.insert(0, str(RAIZ))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "brm.settings.test"
+    os.environ["DATABASE_URL"] = url
+    os.environ["BRM_TEST_DATABASE_NAME"] = os.environ.get("BRM_BENCH_PIPELINE_DATABASE_NAME", "brm_bench_pipeline")
+    os.environ["DATABASE_POOL"] = "false"
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["BRM_CELERY_FILA"] = fila
+    import django
+
+    django.setup()
+
+
+def _iniciar_worker(concorrencia: int, log: Path) -> subprocess.Popen:
+    from django.conf import settings
+    from django.db import connection
+
+    dados = connection.settings_dict
+    ambiente = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{dados['USER'] or 'postgres'}@{dados['HOST'] or '127.0.0.1'}:"
+            f"{dados['PORT'] or 5432}/{dados['NAME']}"
+        ),
+        "BRM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PYTHONUNBUFFERED": "1",
+    }
+    comando = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "brm",
+        "worker",
+        "--loglevel",
+        os.environ.get("BRM_BENCH_LOGLEVEL", "WARNING"),
+    ]
+    comando += ["--concurrency", str(concorrencia), "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return subprocess.Popen(
+        comando, cwd=RAIZ, env=ambiente, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def medir(downloads: int, duracao: float, limite: int, concorrencia: int, polling_ms: int) -> bool:
+    from django.db import connection
+
+    from brm.rpa.models import ConfiguracaoRPA
+    from brm.rpa.simulador import Simulador
+    from clientes.models import Cliente
+    from operadoras.models import Operadora
+    from processos.models import Execucao
+    from processos.services import execucoes_solicitar_downloads, processos_criar_mensais
+    from tests.factories import cnpj_valido
+
+    operadoras = [
+        Operadora.objects.create(nome=nome, codigo=nome.lower(), max_execucoes_simultaneas=limite)
+        for nome in ("Vivo", "Claro", "TIM", "Oi", "Embratel")
+    ]
+    Cliente.objects.bulk_create(
+        Cliente(razao_social=f"Cliente {i} Ltda", cnpj=cnpj_valido(), operadora=operadoras[i % 5], conta=f"{i:06d}")
+        for i in range(downloads)
+    )
+    processos_criar_mensais()
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"brm-bench-worker-{os.getpid()}.log"
+    with Simulador(duracao=duracao, intervalo_log=0.25, atraso_inicio=0.1) as simulador:
+        ConfiguracaoRPA.objects.create(
+            url_base=simulador.url,
+            token=simulador.token,
+            limite_global=limite,
+            intervalo_polling_ms=polling_ms,
+            timeout_http_segundos=5,
+            timeout_execucao_segundos=600,
+        )
+        uso_antes = resource.getrusage(resource.RUSAGE_CHILDREN)
+        worker = _iniciar_worker(concorrencia, log)
+        try:
+            time.sleep(3)  # the worker's boot is not part of the pipeline
+            inicio = time.perf_counter()
+            resultado = execucoes_solicitar_downloads(por=None)
+            if resultado.enfileiradas != downloads:
+                _falhar(f"{resultado.enfileiradas} downloads enfileirados em vez de {downloads}.")
+            prazo = inicio + max(120.0, 10 * downloads * duracao / limite)
+            while Execucao.objects.filter(status__in=Execucao.ATIVOS).exists():
+                if time.perf_counter() > prazo:
+                    _falhar(f"as execuções não terminaram no prazo; veja {log}")
+                time.sleep(0.05)
+            makespan = time.perf_counter() - inicio
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        uso = resource.getrusage(resource.RUSAGE_CHILDREN)
+        estatisticas = simulador.estatisticas()
+    connection.close()
+    _detalhar_tempos()
+
+    sucessos = Execucao.objects.filter(status=Execucao.Status.SUCESSO).count()
+    cpu = (uso.ru_utime - uso_antes.ru_utime) + (uso.ru_stime - uso_antes.ru_stime)
+    ideal = downloads * duracao / limite
+    razao = makespan / ideal
+    print(
+        f"Downloads: {downloads} · duração de cada trabalho no simulador: {_numero(duracao, 1)} s"
+        f" · limite global: {limite}"
+    )
+    print(f"Concluídos com sucesso: {sucessos} · pico simultâneo no simulador: {estatisticas['max_simultaneos']}")
+    print(f"Makespan: {_numero(makespan, 2)} s")
+    print(f"Makespan ideal (downloads × duração / limite): {_numero(ideal, 2)} s")
+    print(f"Razão makespan / ideal: {_numero(razao, 3)}")
+    print(f"CPU do worker por trabalho: {_numero(1000 * cpu / downloads, 1)} ms")
+    ok = razao <= RAZAO_MAXIMA and sucessos == downloads and estatisticas["max_simultaneos"] <= limite
+    print(
+        f"ALVO: razão <= {_numero(RAZAO_MAXIMA, 1)}, todos concluídos e limite respeitado: {'OK' if ok else 'FALHOU'}"
+    )
+    return ok
+
+
+def _detalhar_tempos() -> None:
+    """Where a job's time goes, on average: waiting for a slot, sending, running, being noticed and stored."""
+    from statistics import mean
+
+    from processos.models import Execucao
+
+    linhas = Execucao.objects.filter(status=Execucao.Status.SUCESSO).values_list(
+        "criado_em", "enviado_em", "iniciado_em", "finalizado_em", "updated_at"
+    )
+    envio = [(i - e).total_seconds() for _, e, i, _, _ in linhas if e and i]
+    robo = [(f - i).total_seconds() for _, _, i, f, _ in linhas if i and f]
+    percebido = [(u - f).total_seconds() for _, _, _, f, u in linhas if f and u]
+    print(
+        f"Médias por trabalho: envio (vaga → robô aceitou) {_numero(mean(envio) * 1000)} ms · "
+        f"no robô {_numero(mean(robo) * 1000)} ms · fim no robô → fatura gravada {_numero(mean(percebido) * 1000)} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--downloads", type=int, default=500)
+    parser.add_argument("--duracao", type=float, default=1.0, help="duração de cada trabalho no simulador (s)")
+    parser.add_argument("--limite", type=int, default=20, help="limite global de trabalhos simultâneos")
+    parser.add_argument("--concorrencia", type=int, default=4, help="processos do worker Celery")
+    parser.add_argument("--polling-ms", type=int, default=200, help="intervalo de acompanhamento (ms)")
+    args = parser.parse_args()
+    if min(args.downloads, args.limite, args.concorrencia) < 1 or args.duracao <= 0:
+        parser.error("os valores precisam ser positivos")
+
+    url = os.environ.get("DATABASE_URL", URL_PADRAO)
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    _conferir_postgres(url)
+    _conferir_redis(redis_url)
+    fila = f"brm-bench-{uuid.uuid4().hex[:8]}"
+    _preparar_django(url, redis_url, fila)
+
+    from django.test.utils import setup_databases, teardown_databases
+
+    print(f"Banco descartável {os.environ['BRM_TEST_DATABASE_NAME']} em {_sem_senha(url).rsplit('/', 1)[0]}")
+    configuracao = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    try:
+        ok = medir(args.downloads, args.duracao, args.limite, args.concorrencia, args.polling_ms)
+    finally:
+        teardown_databases(configuracao, verbosity=0)
+        import redis
+
+        redis.Redis.from_url(redis_url).delete(fila)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""People's controls of the robots on processes: download the invoice, send it to the SAT, one or many at once.
+
+Interfaces only: they call the services in `processos.services.execucoes` and say what happened.
+"""
+
+from collections import Counter
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from brm.common.admin import badge_status
+from brm.common.errors import ErroDeNegocio
+
+from ..models import Execucao, Processo
+from ..services import execucao_solicitar, execucoes_solicitar_downloads
+from .views import plural
+
+S = Processo.Status
+T = Execucao.Tipo
+
+# Why a selected process got no download: a short label for a list, a sentence for one process.
+FORA_DE_SITUACAO = "situacao"
+SEM_ROBO = "sem_robo"
+INATIVO = "inativo"
+EM_ANDAMENTO = "em_andamento"
+ROTULOS = {
+    FORA_DE_SITUACAO: ("em outra situação", "em outras situações"),
+    SEM_ROBO: ("de operadora sem robô", "de operadoras sem robô"),
+    INATIVO: ("de cliente ou operadora inativos", "de clientes ou operadoras inativos"),
+    EM_ANDAMENTO: ("já com download em andamento", "já com download em andamento"),
+}
+
+
+def motivo_sem_download(processo: Processo) -> str | None:
+    """Which of the download service's conditions the process misses, to explain a refusal; None if none.
+
+    Only to tell people why: the service decides, and a live download is seen only by what it skipped.
+    """
+    operadora = processo.cliente.operadora
+    if processo.status != S.AGUARDANDO_DOWNLOAD:
+        return FORA_DE_SITUACAO
+    if not operadora.possui_rpa:
+        return SEM_ROBO
+    if not (processo.cliente.ativo and operadora.ativa):
+        return INATIVO
+    return None
+
+
+def frase_sem_download(processo: Processo, motivo: str) -> str:
+    return {
+        FORA_DE_SITUACAO: f"ele está em “{processo.get_status_display()}”, e só processos aguardando download "
+        "têm fatura a baixar",
+        SEM_ROBO: f"a operadora {processo.cliente.operadora} não tem robô; envie a fatura manualmente",
+        INATIVO: "o cliente ou a operadora estão inativos",
+        EM_ANDAMENTO: "já há um download em andamento",
+    }[motivo]
+
+
+def execucoes_em_andamento(processo: Processo) -> list[Execucao]:
+    return list(processo.execucoes.filter(status__in=Execucao.ATIVOS).order_by("criado_em"))
+
+
+class RobosDoProcessoMixin:
+    """Bulk actions and buttons of ProcessoAdmin that start robot jobs; used with PaginasDoProcessoMixin."""
+
+    def get_urls(self):
+        nome = f"{self.opts.app_label}_{self.opts.model_name}"
+
+        def botao(view):
+            return self.admin_site.admin_view(require_POST(view))
+
+        return [
+            path("<path:object_id>/baixar-fatura/", botao(self.baixar_fatura_view), name=f"{nome}_baixar_fatura"),
+            path("<path:object_id>/enviar-sat/", botao(self.enviar_sat_view), name=f"{nome}_enviar_sat"),
+            *super().get_urls(),
+        ]
+
+    def has_comandar_robos_permission(self, request):
+        return request.user.has_perm("processos.change_execucao")
+
+    def contexto_dos_robos(self, request, processo: Processo) -> dict:
+        """What the change page needs to offer the robot buttons only where they apply."""
+        em_andamento = execucoes_em_andamento(processo)
+        tipos_vivos = {execucao.tipo for execucao in em_andamento}
+        pode = self.has_comandar_robos_permission(request)
+        return {
+            "pode_baixar_fatura": pode
+            and motivo_sem_download(processo) is None
+            and T.DOWNLOAD_FATURA not in tipos_vivos,
+            "pode_enviar_sat": pode and processo.status == S.AGUARDANDO_ENVIO_SAT and T.UPLOAD_SAT not in tipos_vivos,
+            "execucoes_em_andamento": [
+                format_html(
+                    '<a href="{}">{}</a> {}',
+                    reverse(f"{self.admin_site.name}:processos_execucao_change", args=[execucao.pk]),
+                    execucao.get_tipo_display(),
+                    badge_status(execucao),
+                )
+                for execucao in em_andamento
+            ],
+        }
+
+    # Buttons of one process
+
+    def baixar_fatura_view(self, request, object_id):
+        processo = self._obter(request, object_id)
+        if not self.has_comandar_robos_permission(request):
+            raise PermissionDenied
+        try:
+            resultado = execucoes_solicitar_downloads(por=request.user, processo_ids=[processo.pk], todos=True)
+        except ErroDeNegocio as erro:
+            self.message_user(request, erro.mensagem, messages.ERROR)
+            return redirect(self._url_processo(processo))
+        if resultado.enfileiradas:
+            self.message_user(
+                request,
+                f"Download da fatura de {processo} enfileirado: o robô começa assim que houver vaga.",
+                messages.SUCCESS,
+            )
+        else:
+            motivo = motivo_sem_download(processo) or EM_ANDAMENTO
+            self.message_user(
+                request,
+                f"O download da fatura de {processo} não foi enfileirado: {frase_sem_download(processo, motivo)}.",
+                messages.WARNING,
+            )
+        return redirect(self._url_processo(processo))
+
+    def enviar_sat_view(self, request, object_id):
+        processo = self._obter(request, object_id)
+        if not self.has_comandar_robos_permission(request):
+            raise PermissionDenied
+        try:
+            execucao_solicitar(processo=processo, tipo=T.UPLOAD_SAT, por=request.user, origem=Execucao.Origem.MANUAL)
+        except ErroDeNegocio as erro:
+            self.message_user(request, erro.mensagem, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Envio de {processo} ao SAT enfileirado: o robô começa assim que houver vaga.",
+                messages.SUCCESS,
+            )
+        return redirect(self._url_processo(processo))
+
+    # Bulk actions
+
+    @admin.action(description="Baixar fatura dos selecionados", permissions=["comandar_robos"])
+    def baixar_fatura_selecionados(self, request, queryset):
+        processos = list(queryset.select_related("cliente__operadora"))
+        try:
+            resultado = execucoes_solicitar_downloads(
+                por=request.user, processo_ids=[processo.pk for processo in processos], todos=True
+            )
+        except ErroDeNegocio as erro:
+            self.message_user(request, erro.mensagem, messages.ERROR)
+            return
+        texto = f"{plural(resultado.enfileiradas, 'download enfileirado', 'downloads enfileirados')}"
+        fora = len(processos) - resultado.enfileiradas
+        if fora <= 0:
+            self.message_user(request, f"{texto}.", messages.SUCCESS)
+            return
+        motivos = Counter(motivo for processo in processos if (motivo := motivo_sem_download(processo)))
+        # Whatever passed every other condition and was not queued was skipped for a live download.
+        em_andamento = fora - sum(motivos.values())
+        if em_andamento > 0:
+            motivos[EM_ANDAMENTO] = em_andamento
+        detalhes = ", ".join(
+            f"{quantidade} {ROTULOS[motivo][quantidade != 1]}"
+            for motivo, quantidade in motivos.items()
+            if quantidade > 0
+        )
+        nao_se_aplicam = "1 não se aplica" if fora == 1 else f"{fora} não se aplicam"
+        self.message_user(request, f"{texto}; {nao_se_aplicam} ({detalhes}).", messages.WARNING)
+
+    @admin.action(description="Enviar ao SAT", permissions=["comandar_robos"])
+    def enviar_sat_selecionados(self, request, queryset):
+        enfileirados = 0
+        for processo in queryset.select_related("cliente"):
+            try:
+                execucao_solicitar(
+                    processo=processo, tipo=T.UPLOAD_SAT, por=request.user, origem=Execucao.Origem.MANUAL
+                )
+            except ErroDeNegocio as erro:
+                self.message_user(request, f"{processo}: {erro.mensagem}", messages.WARNING)
+            else:
+                enfileirados += 1
+        if enfileirados:
+            self.message_user(
+                request,
+                f"{plural(enfileirados, 'envio ao SAT enfileirado', 'envios ao SAT enfileirados')}.",
+                messages.SUCCESS,
+            )

@@ -1,0 +1,402 @@
+"""The robot API client against the simulator as a real HTTP server: every failure becomes an `ErroRPA` that
+says whether to try again and carries a sentence a person can act on."""
+
+import hashlib
+import socket
+import time
+
+import pytest
+
+from brm.rpa.cliente import ClienteRPA, ErroRPA, JobNaoEncontrado, LinhaLog
+from brm.rpa.simulador import Simulador
+
+TOKEN = "token-do-cliente"
+
+
+@pytest.fixture(scope="module")
+def _servidor():
+    with Simulador(token=TOKEN, duracao=0.3, intervalo_log=0.05, atraso_inicio=0.05) as sim:
+        yield sim
+
+
+@pytest.fixture
+def simulador(_servidor):
+    # One server per module keeps the file fast; each test starts from its initial configuration, without jobs.
+    _servidor.resetar()
+    return _servidor
+
+
+@pytest.fixture
+def cliente(simulador):
+    return ClienteRPA(url_base=simulador.url, token=TOKEN, timeout=0.5)
+
+
+def payload(referencia="ref-1", **extra):
+    return {
+        "referencia": referencia,
+        "competencia": "2026-11",
+        "cliente": {"cnpj": "12.ABC.345/01DE-35", "razao_social": "Empresa Teste Ltda", "login": "financeiro"},
+        "fatura": None,
+        **extra,
+    }
+
+
+def esperar_fim(cliente, job_id, prazo=5.0):
+    limite = time.monotonic() + prazo
+    while time.monotonic() < limite:
+        estado = cliente.job(job_id)
+        if estado.final:
+            return estado
+        time.sleep(0.05)
+    pytest.fail(f"O job {job_id} não terminou em {prazo} s.")
+
+
+def porta_fechada() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Starting jobs ----------------------------------------------------------------------------------------
+
+
+def test_executar_inicia_job_e_le_a_situacao_ate_concluir_com_resultado(cliente):
+    iniciado = cliente.executar("vivo", payload())
+
+    assert iniciado.job_id and iniciado.status == "queued" and not iniciado.ja_existia
+    estado = esperar_fim(cliente, iniciado.job_id)
+    assert estado.status == "completed" and estado.final
+    assert estado.iniciado_em is not None and estado.finalizado_em is not None
+    assert estado.iniciado_em.tzinfo is not None and estado.iniciado_em <= estado.finalizado_em
+    assert estado.erro_codigo == "" and estado.erro_mensagem == ""
+    assert estado.resultado["arquivos"][0]["url"] == f"/jobs/{iniciado.job_id}/arquivos/fatura-2026-11.pdf"
+    assert estado.resultado["numero_fatura"].startswith("VIVO-202611-")
+
+
+def test_referencia_repetida_adota_o_job_que_ja_existe(cliente, simulador):
+    primeiro = cliente.executar("vivo", payload("mesma"))
+    segundo = cliente.executar("vivo", payload("mesma"))
+
+    assert segundo.ja_existia is True
+    assert segundo.job_id == primeiro.job_id
+    estatisticas = simulador.estatisticas()
+    assert estatisticas["jobs_por_referencia"] == {"mesma": 1}
+    assert estatisticas["posts_por_referencia"] == {"mesma": 2}
+
+
+def test_job_que_falhou_traz_codigo_e_mensagem_do_robo(cliente, simulador):
+    simulador.configurar(falha_login=True)
+    iniciado = cliente.executar("claro", payload())
+
+    estado = esperar_fim(cliente, iniciado.job_id)
+
+    assert estado.status == "failed"
+    assert estado.erro_codigo == "LOGIN_INVALIDO"
+    assert "usuário ou senha inválidos" in estado.erro_mensagem
+    assert estado.resultado == {}
+
+
+# Transient failures: try again later ------------------------------------------------------------------
+
+
+def test_porta_fechada_e_erro_temporario_de_conexao():
+    url = f"http://127.0.0.1:{porta_fechada()}"
+    cliente = ClienteRPA(url_base=url, token=TOKEN, timeout=0.5)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload())
+
+    assert erro.value.transitorio is True
+    assert erro.value.status is None
+    assert str(erro.value) == f"Não foi possível conectar à API de robôs em {url}; será tentado de novo."
+
+
+def test_servidor_que_nao_responde_estoura_o_timeout_e_o_job_criado_e_adotado_depois(cliente, simulador):
+    simulador.configurar(travar_proximas=1, tempo_travamento=2.0)
+    inicio = time.monotonic()
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload("travada"))
+
+    assert time.monotonic() - inicio < 1.5
+    assert erro.value.transitorio is True
+    assert str(erro.value) == f"A API de robôs em {simulador.url} não respondeu a tempo; será tentado de novo."
+    # The hung POST did start a job: sending again with the same referencia adopts it instead of starting another.
+    adotado = cliente.executar("vivo", payload("travada"))
+    assert adotado.ja_existia is True
+    assert simulador.estatisticas()["jobs_por_referencia"] == {"travada": 1}
+
+
+@pytest.mark.parametrize(
+    "falha, status, detalhe",
+    [
+        ({"erro_500_proximas": 1}, 500, "Erro interno do servidor de robôs."),
+        ({"erro_503_proximas": 1}, 503, "Servidor de robôs indisponível no momento."),
+        ({"erro_429_proximas": 1}, 429, "Muitas requisições: tente mais tarde."),
+    ],
+)
+def test_5xx_e_429_sao_temporarios_com_o_detalhe_da_api(cliente, simulador, falha, status, detalhe):
+    simulador.configurar(**falha)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload())
+
+    assert erro.value.transitorio is True
+    assert erro.value.status == status
+    assert erro.value.retry_after is None
+    assert str(erro.value) == (
+        f"A API de robôs está ocupada ou com erro (HTTP {status}); será tentado de novo. ({detalhe})"
+    )
+    assert simulador.estatisticas()["jobs"] == 0
+
+
+@pytest.mark.parametrize("falha", ["erro_429_proximas", "erro_503_proximas"])
+def test_retry_after_da_resposta_vai_para_retry_after_do_erro(cliente, simulador, falha):
+    simulador.configurar(**{falha: 1, "retry_after": 7})
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.job("qualquer")
+
+    assert erro.value.transitorio is True
+    assert erro.value.retry_after == 7.0
+
+
+def test_corpo_que_nao_e_json_ao_ler_o_job_e_temporario(cliente, simulador):
+    job_id = cliente.executar("vivo", payload()).job_id
+    simulador.configurar(corpo_invalido_proximas=1)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.job(job_id)
+
+    assert erro.value.transitorio is True
+    assert str(erro.value) == "A API de robôs respondeu algo que não é JSON; será tentado de novo."
+    assert cliente.job(job_id).job_id == job_id
+
+
+def test_corpo_que_nao_e_json_ao_iniciar_e_temporario(cliente, simulador):
+    simulador.configurar(corpo_invalido_proximas=1)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload())
+
+    assert erro.value.transitorio is True
+    assert str(erro.value) == "A API de robôs respondeu algo que não é JSON; será tentado de novo."
+
+
+def test_json_sem_as_chaves_esperadas_ao_ler_o_job_e_temporario(cliente, simulador):
+    job_id = cliente.executar("vivo", payload()).job_id
+    simulador.configurar(json_incompleto_proximas=1)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.job(job_id)
+
+    assert erro.value.transitorio is True
+    assert str(erro.value) == (f"A API de robôs respondeu uma situação desconhecida para o trabalho {job_id}: vazia.")
+
+
+def test_json_sem_job_id_ao_iniciar_e_temporario(cliente, simulador):
+    simulador.configurar(json_incompleto_proximas=1)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload())
+
+    assert erro.value.transitorio is True
+    assert str(erro.value) == (
+        "A API de robôs aceitou o trabalho mas não informou o job_id; o trabalho será reenviado."
+    )
+
+
+def test_logs_com_json_sem_as_chaves_esperadas_voltam_vazios(cliente, simulador):
+    job_id = cliente.executar("vivo", payload()).job_id
+    simulador.configurar(json_incompleto_proximas=1)
+
+    assert cliente.logs(job_id, desde=1) == []
+
+
+def test_job_desconhecido_e_job_nao_encontrado_temporario(cliente):
+    with pytest.raises(JobNaoEncontrado) as erro:
+        cliente.job("nao-existe")
+
+    assert erro.value.transitorio is True
+    assert erro.value.status == 404
+    assert str(erro.value) == "O robô não conhece mais este trabalho (pode ter sido reiniciado)."
+
+
+def test_job_perdido_pelo_robo_e_job_nao_encontrado(cliente, simulador):
+    job_id = cliente.executar("vivo", payload()).job_id
+    simulador.perder_todos_os_jobs()
+
+    with pytest.raises(JobNaoEncontrado):
+        cliente.job(job_id)
+    with pytest.raises(JobNaoEncontrado):
+        cliente.logs(job_id, desde=1)
+
+
+# Permanent failures: a person must act -----------------------------------------------------------------
+
+
+def test_token_recusado_e_permanente_e_pede_ao_administrador_que_atualize(simulador):
+    cliente = ClienteRPA(url_base=simulador.url, token="errado", timeout=0.5)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload())
+
+    assert erro.value.transitorio is False
+    assert erro.value.status == 401
+    assert str(erro.value) == (
+        "A API de robôs recusou o token. Um administrador precisa atualizar o token em Configuração dos robôs. "
+        "(Token inválido ou expirado.)"
+    )
+    assert not isinstance(erro.value, JobNaoEncontrado)
+
+
+def test_token_recusado_ao_ler_job_nao_e_confundido_com_job_perdido(cliente, simulador):
+    simulador.configurar(token_rejeitado=True)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.job("qualquer")
+
+    assert not isinstance(erro.value, JobNaoEncontrado)
+    assert erro.value.transitorio is False and erro.value.status == 401
+
+
+def test_robo_desconhecido_e_permanente_e_diz_o_nome_do_robo(cliente, simulador):
+    simulador.configurar(robos_inexistentes=["oi"])
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("oi", payload())
+
+    assert erro.value.transitorio is False
+    assert erro.value.status == 404
+    assert not isinstance(erro.value, JobNaoEncontrado)
+    assert str(erro.value) == "A API de robôs não tem o robô “oi”. Confira o código da operadora. (Robô oi não existe.)"
+
+
+def test_payload_recusado_com_422_e_permanente_com_o_detalhe(cliente, simulador):
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload(competencia="novembro"))
+
+    assert erro.value.transitorio is False
+    assert erro.value.status == 422
+    assert str(erro.value) == (
+        "O robô não aceitou os dados enviados; confira o cadastro do cliente. "
+        "(Campo competencia ausente ou inválido: use AAAA-MM.)"
+    )
+    assert simulador.estatisticas()["jobs"] == 0
+
+
+# Logs, read leniently ---------------------------------------------------------------------------------
+
+
+def test_logs_desde_trazem_so_as_linhas_novas_com_nivel_e_quando(cliente):
+    job_id = cliente.executar("vivo", payload()).job_id
+    esperar_fim(cliente, job_id)
+
+    todas = cliente.logs(job_id, desde=1)
+    novas = cliente.logs(job_id, desde=3)
+
+    assert [linha.seq for linha in todas] == list(range(1, len(todas) + 1))
+    assert todas[0].mensagem == "Abrindo portal da vivo" and todas[0].nivel == "INFO"
+    assert todas[-1].mensagem == "Execução concluída"
+    assert all(linha.quando is not None and linha.quando.tzinfo is not None for linha in todas)
+    assert novas == todas[2:]
+
+
+def test_logs_como_texto_sem_proximo_sao_numerados_a_partir_de_desde(cliente, simulador):
+    job_id = cliente.executar("vivo", payload()).job_id
+    esperar_fim(cliente, job_id)
+    estruturadas = cliente.logs(job_id, desde=1)
+    simulador.configurar(logs_como_texto=True)
+
+    texto = cliente.logs(job_id, desde=2)
+
+    assert texto == [LinhaLog(linha.seq, None, "INFO", linha.mensagem) for linha in estruturadas[1:]]
+
+
+def test_logs_repetidos_sao_descartados(cliente, simulador):
+    job_id = cliente.executar("vivo", payload()).job_id
+    esperar_fim(cliente, job_id)
+    simulador.configurar(logs_repetidos=True)
+
+    linhas = cliente.logs(job_id, desde=3)
+
+    # The simulator sends line 2 again; the client drops it.
+    assert linhas[0].seq == 3
+    assert [linha.seq for linha in linhas] == list(range(3, 3 + len(linhas)))
+
+
+# Files ----------------------------------------------------------------------------------------------
+
+
+def test_arquivo_baixado_confere_com_o_sha256(cliente):
+    job_id = cliente.executar("vivo", payload()).job_id
+    arquivo = esperar_fim(cliente, job_id).resultado["arquivos"][0]
+
+    conteudo = cliente.baixar_arquivo(arquivo["url"], sha256=arquivo["sha256"], tamanho_maximo=10**6)
+
+    assert conteudo.startswith(b"%PDF-")
+    assert hashlib.sha256(conteudo).hexdigest() == arquivo["sha256"]
+    assert len(conteudo) == arquivo["tamanho"]
+
+
+def test_arquivo_com_url_absoluta_da_mesma_api_e_aceito(cliente, simulador):
+    job_id = cliente.executar("vivo", payload()).job_id
+    arquivo = esperar_fim(cliente, job_id).resultado["arquivos"][0]
+
+    conteudo = cliente.baixar_arquivo(simulador.url + arquivo["url"], sha256=arquivo["sha256"], tamanho_maximo=10**6)
+
+    assert hashlib.sha256(conteudo).hexdigest() == arquivo["sha256"]
+
+
+def test_arquivo_com_sha256_divergente_e_recusado(cliente, simulador):
+    simulador.configurar(sha256_errado=True)
+    job_id = cliente.executar("vivo", payload()).job_id
+    arquivo = esperar_fim(cliente, job_id).resultado["arquivos"][0]
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.baixar_arquivo(arquivo["url"], sha256=arquivo["sha256"], tamanho_maximo=10**6)
+
+    assert erro.value.transitorio is False
+    assert erro.value.codigo == "SHA256_DIVERGENTE"
+    assert str(erro.value) == "O arquivo baixado do robô não confere com o SHA-256 informado; ele não foi aceito."
+
+
+def test_arquivo_maior_que_o_limite_e_recusado(cliente):
+    job_id = cliente.executar("vivo", payload()).job_id
+    arquivo = esperar_fim(cliente, job_id).resultado["arquivos"][0]
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.baixar_arquivo(arquivo["url"], sha256=arquivo["sha256"], tamanho_maximo=100)
+
+    assert erro.value.transitorio is False
+    assert erro.value.codigo == "ARQUIVO_GRANDE"
+
+
+def test_arquivo_em_outro_endereco_nao_e_buscado(cliente, simulador):
+    with pytest.raises(ErroRPA) as erro:
+        cliente.baixar_arquivo("http://203.0.113.9/fatura.pdf", sha256="", tamanho_maximo=10**6)
+
+    assert erro.value.transitorio is False
+    assert "fora da API de robôs" in str(erro.value)
+    assert simulador.estatisticas()["requisicoes"] == 0
+
+
+# Cancelling -----------------------------------------------------------------------------------------
+
+
+def test_cancelar_job_em_andamento_o_torna_cancelado(cliente):
+    job_id = cliente.executar("vivo", payload()).job_id
+
+    cliente.cancelar(job_id)
+
+    assert cliente.job(job_id).status == "cancelled"
+
+
+def test_cancelar_job_terminado_ou_desconhecido_nao_e_erro(cliente):
+    job_id = cliente.executar("vivo", payload()).job_id
+    esperar_fim(cliente, job_id)
+
+    cliente.cancelar(job_id)
+    cliente.cancelar("nao-existe")
+
+    assert cliente.job(job_id).status == "completed"
