@@ -172,6 +172,9 @@ class Execucao(BaseModel):
         "envios com erro temporário", default=0, help_text="Quantas vezes o envio ao robô falhou e foi refeito."
     )
     log_proximo_seq = models.PositiveIntegerField("próxima linha de log", default=1, editable=False)
+    # When the robot loses a job and it is sent again, the new job numbers its lines from 1 again: they are
+    # stored after the lines already kept, shifted by this much.
+    log_deslocamento = models.PositiveIntegerField("deslocamento das linhas de log", default=0, editable=False)
     erro = models.TextField("erro", blank=True)
     resultado = models.JSONField("resultado", null=True, blank=True)
 

@@ -230,7 +230,7 @@ class ClienteRPA:
             )
         if status == 422:
             return ErroRPA(
-                f"O robô não aceitou os dados enviados; confira o cadastro do cliente.{sufixo}",
+                f"O robô recusou os dados enviados; confira o cadastro do cliente e a fatura.{sufixo}",
                 transitorio=False,
                 status=status,
             )

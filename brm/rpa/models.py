@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -60,3 +61,10 @@ class ConfiguracaoRPA(BaseModel):
 
     def __str__(self) -> str:
         return f"API de robôs em {self.url_base}"
+
+    def clean(self):
+        super().clean()
+        if self.backoff_base_segundos > self.backoff_max_segundos:
+            raise ValidationError(
+                {"backoff_base_segundos": "A espera inicial não pode ser maior que a espera máxima entre tentativas."}
+            )

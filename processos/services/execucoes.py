@@ -10,13 +10,13 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -152,35 +152,34 @@ def execucoes_solicitar_downloads(
     total = candidatos.count()
     ativos = Execucao.objects.filter(tipo=T.DOWNLOAD_FATURA, status__in=Execucao.ATIVOS)
     candidatos = candidatos.exclude(pk__in=ativos.values("processo_id"))
+    # The latest download of each process: without `todos`, a process whose latest download failed waits
+    # for a person or for the automatic re-run; with it, the new job is linked to that failure as a re-run.
+    ultimo = Execucao.objects.filter(processo=OuterRef("pk"), tipo=T.DOWNLOAD_FATURA).order_by("-criado_em")
+    candidatos = candidatos.annotate(
+        ultimo_id=Subquery(ultimo.values("pk")[:1]),
+        ultimo_status=Subquery(ultimo.values("status")[:1]),
+        ultima_tentativa=Subquery(ultimo.values("tentativa")[:1]),
+    )
     if not todos:
-        falhas = Execucao.objects.filter(tipo=T.DOWNLOAD_FATURA, status=E.FALHA, reexecucoes__isnull=True)
-        candidatos = candidatos.exclude(pk__in=falhas.values("processo_id"))
+        # Spelled out: NOT (x = 'FALHA') is NULL, not true, for a process that never had a download.
+        outros = [status for status in E.values if status != E.FALHA]
+        candidatos = candidatos.filter(Q(ultimo_status__isnull=True) | Q(ultimo_status__in=outros))
     candidatos = candidatos.order_by("cliente__operadora__nome", "cliente__razao_social")
     if limite:
         candidatos = candidatos[:limite]
-    # The last failed download of each process, so a re-queued one is linked to it as a re-run. Oldest first,
-    # so the newest is the one left in the dict (the model's default ordering is newest first).
-    ultimas_falhas = {}
-    if todos:
-        for falha in (
-            Execucao.objects.filter(
-                tipo=T.DOWNLOAD_FATURA, status=E.FALHA, reexecucoes__isnull=True, processo__in=candidatos
-            )
-            .order_by("criado_em")
-            .only("id", "processo_id", "tentativa")
-        ):
-            ultimas_falhas[falha.processo_id] = falha
     novas = []
-    for processo_id in candidatos.values_list("pk", flat=True):
-        anterior = ultimas_falhas.get(processo_id)
+    for processo_id, ultimo_id, ultimo_status, ultima_tentativa in candidatos.values_list(
+        "pk", "ultimo_id", "ultimo_status", "ultima_tentativa"
+    ):
+        reexecucao = ultimo_status == E.FALHA
         novas.append(
             Execucao(
                 processo_id=processo_id,
                 tipo=T.DOWNLOAD_FATURA,
-                origem=Execucao.Origem.REEXECUCAO if anterior else origem,
+                origem=Execucao.Origem.REEXECUCAO if reexecucao else origem,
                 solicitado_por=por,
-                anterior=anterior,
-                tentativa=anterior.tentativa + 1 if anterior else 1,
+                anterior_id=ultimo_id if reexecucao else None,
+                tentativa=ultima_tentativa + 1 if reexecucao else 1,
             )
         )
     # A concurrent request may have queued some of these: the partial unique index drops the repeats.
@@ -360,11 +359,16 @@ def execucao_enviar(*, execucao_id) -> Execucao | None:
         _tratar_erro_envio(execucao, erro, configuracao)
         return execucao
     agora = timezone.now()
+    campos = {}
+    if execucao.job_id and iniciado.job_id != execucao.job_id:
+        campos["log_deslocamento"] = execucao.log_proximo_seq - 1
     alterados = Execucao.objects.filter(pk=execucao.pk, status=E.ENVIANDO).update(
-        status=E.EM_EXECUCAO, job_id=iniciado.job_id, iniciado_em=agora, updated_at=agora
+        status=E.EM_EXECUCAO, job_id=iniciado.job_id, iniciado_em=agora, updated_at=agora, **campos
     )
     if not alterados:
-        # Cancelled while we were sending: the robot must not keep working for nothing.
+        # Cancelled while we were sending: the robot must not keep working for nothing, and the row keeps
+        # the job id so people can find it in the robot's own records.
+        Execucao.objects.filter(pk=execucao.pk, job_id="").update(job_id=iniciado.job_id)
         execucao.job_id = iniciado.job_id
         _cancelar_no_robo(execucao)
     _agendar_acompanhamento(configuracao)
@@ -386,9 +390,9 @@ def _tratar_erro_envio(execucao: Execucao, erro: ErroRPA, configuracao: Configur
         logger.info("Execução %s: erro temporário (%s); nova tentativa em %s", execucao.pk, erro, espera)
         return
     if erro.transitorio:
-        mensagem = (
-            f"A API de robôs não aceitou o trabalho depois de {tentativas} tentativas. Último erro: {erro.mensagem}"
-        )
+        # The client's sentence promises another try; this is the last one.
+        ultimo = erro.mensagem.replace("; será tentado de novo", "")
+        mensagem = f"A API de robôs não aceitou o trabalho depois de {tentativas} tentativas. Último erro: {ultimo}"
         _falhar(execucao, mensagem, codigo="API_INDISPONIVEL", de=execucao.status, tentativas_envio=tentativas)
     else:
         _falhar(execucao, erro.mensagem, codigo=erro.codigo or f"HTTP_{erro.status}", de=execucao.status)
@@ -542,9 +546,11 @@ def _acompanhar_uma(
         return E.PENDENTE
     agora = time.monotonic()
     if estado.final or agora - _logs_lidos_em.get(execucao.pk, 0.0) >= INTERVALO_LOGS:
-        resultado.linhas_de_log += execucao_registrar_logs(
-            execucao=execucao, linhas=cliente.logs(execucao.job_id, desde=execucao.log_proximo_seq)
-        )
+        deslocamento = execucao.log_deslocamento
+        linhas = cliente.logs(execucao.job_id, desde=execucao.log_proximo_seq - deslocamento)
+        if deslocamento:
+            linhas = [replace(linha, seq=linha.seq + deslocamento) for linha in linhas]
+        resultado.linhas_de_log += execucao_registrar_logs(execucao=execucao, linhas=linhas)
         _logs_lidos_em[execucao.pk] = agora
     if estado.final:
         _logs_lidos_em.pop(execucao.pk, None)

@@ -279,7 +279,7 @@ def test_payload_recusado_com_422_e_permanente_com_o_detalhe(cliente, simulador)
     assert erro.value.transitorio is False
     assert erro.value.status == 422
     assert str(erro.value) == (
-        "O robô não aceitou os dados enviados; confira o cadastro do cliente. "
+        "O robô recusou os dados enviados; confira o cadastro do cliente e a fatura. "
         "(Campo competencia ausente ou inválido: use AAAA-MM.)"
     )
     assert simulador.estatisticas()["jobs"] == 0

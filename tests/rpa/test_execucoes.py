@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from brm.common.errors import ErroDeNegocio
@@ -554,7 +555,7 @@ def test_dados_recusados_com_422_falham_na_hora(simulador, configuracao, operado
     execucao.refresh_from_db()
     assert execucao.status == E.FALHA
     assert execucao.resultado == {"codigo": "HTTP_422"}
-    assert execucao.erro.startswith("O robô não aceitou os dados enviados; confira o cadastro do cliente.")
+    assert execucao.erro.startswith("O robô recusou os dados enviados; confira o cadastro do cliente e a fatura.")
     assert "sha256" in execucao.erro
     processo.refresh_from_db()
     assert processo.status == S.AGUARDANDO_ENVIO_SAT and processo.protocolo_sat == ""
@@ -660,6 +661,30 @@ def test_robo_reiniciado_que_perdeu_todos_os_jobs_recebe_os_de_novo(simulador, c
     assert set(Processo.objects.values_list("status", flat=True)) == {S.AGUARDANDO_APROVACAO}
     # The robot had forgotten them: each was started once more, and only once more.
     assert [jobs_da(simulador, e) for e in execucoes] == [2, 2]
+
+
+def test_linhas_do_job_recriado_apos_o_robo_perder_o_primeiro_vem_depois_das_ja_guardadas(
+    simulador, configuracao, operador
+):
+    simulador.configurar(duracao=0.6)
+    execucao = solicitar_download(operador)
+    despachar_e_enviar()
+    time.sleep(0.35)
+    execucoes_acompanhar()
+    execucao.refresh_from_db()
+    antes = list(execucao.logs.values_list("mensagem", flat=True))
+    assert antes
+
+    simulador.perder_todos_os_jobs()
+    rodar(execucao, apressando=True)
+
+    seqs = list(execucao.logs.order_by("seq").values_list("seq", flat=True))
+    mensagens = list(execucao.logs.order_by("seq").values_list("mensagem", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    # The first job's lines are kept, then the whole log of the job that replaced it, from its first line.
+    assert mensagens[: len(antes)] == antes
+    assert mensagens[len(antes)] == antes[0]
+    assert execucao.log_deslocamento == len(antes)
 
 
 def test_job_que_nunca_termina_falha_por_tempo_esgotado_e_e_cancelado_no_robo(simulador, configuracao, operador):
@@ -803,6 +828,7 @@ def test_cancelada_enquanto_era_enviada_o_job_criado_e_cancelado_no_robo(
 
     execucao.refresh_from_db()
     assert execucao.status == E.CANCELADA
+    assert execucao.job_id == criados[0]
     assert robo(simulador).job(criados[0]).status == "cancelled"
 
 
@@ -989,6 +1015,19 @@ def test_solicitar_downloads_pula_os_em_andamento_e_os_que_falharam(configuracao
     assert Execucao.objects.filter(processo=em_andamento.processo).count() == 1
 
 
+def test_solicitar_downloads_olha_so_o_ultimo_download_de_cada_processo(configuracao):
+    # Failed, then downloaded by a re-run that a person asked for, then the invoice was rejected: waiting again.
+    processo = ProcessoFactory()
+    ExecucaoFactory(processo=processo, status=E.FALHA)
+    ExecucaoFactory(processo=processo, status=E.SUCESSO)
+
+    resultado = execucoes_solicitar_downloads(por=None, competencia=NOVEMBRO)
+
+    assert resultado.enfileiradas == 1
+    nova = Execucao.objects.get(processo=processo, status=E.PENDENTE)
+    assert (nova.origem, nova.anterior, nova.tentativa) == (Execucao.Origem.MANUAL, None, 1)
+
+
 def test_solicitar_downloads_com_todos_reenfileira_as_falhas_como_reexecucao(configuracao):
     em_andamento = ExecucaoFactory(status=E.EM_EXECUCAO)
     falhou = ExecucaoFactory(status=E.FALHA, tentativa=2)
@@ -1026,3 +1065,14 @@ def test_solicitar_downloads_por_processo_ignora_a_competencia(configuracao):
 
     assert resultado.enfileiradas == 1
     assert Execucao.objects.get().processo_id == outubro.pk
+
+
+def test_configuracao_com_espera_inicial_maior_que_a_maxima_e_recusada(configuracao):
+    configuracao.backoff_base_segundos, configuracao.backoff_max_segundos = 600, 300
+
+    with pytest.raises(ValidationError) as erro:
+        configuracao.full_clean()
+
+    assert erro.value.message_dict["backoff_base_segundos"] == [
+        "A espera inicial não pode ser maior que a espera máxima entre tentativas."
+    ]

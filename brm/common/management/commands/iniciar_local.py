@@ -71,6 +71,9 @@ class Command(BaseCommand):
             "web": [python, "-m", "uvicorn", "brm.asgi:application", "--host", "127.0.0.1", "--port", str(porta)],
         }
         filhos: dict[str, subprocess.Popen] = {}
+        # A SIGTERM (from `timeout`, a process manager or a closed terminal) must stop the children too.
+        for sinal in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sinal, self._interromper)
         try:
             for nome, comando in processos.items():
                 filhos[nome] = subprocess.Popen(comando, env=ambiente, cwd=settings.BASE_DIR, start_new_session=True)
@@ -91,6 +94,10 @@ class Command(BaseCommand):
             self.stdout.write("\nParando...")
         finally:
             self._parar(filhos)
+
+    @staticmethod
+    def _interromper(signum, frame):
+        raise KeyboardInterrupt
 
     def _esperar_porta(self, porta: int, nome: str) -> None:
         for _ in range(100):
