@@ -1,10 +1,11 @@
 """Pieces shared by the admin of every app: status badges, read-only history, CNPJ search, hidden secrets."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from .errors import ErroDeNegocio
 from .fields import cnpj_normalizar
 
 COR_NEUTRA = "#6c757d"
@@ -18,6 +19,28 @@ def badge(rotulo: str, cor: str | None) -> str:
 def badge_status(obj) -> str:
     """The badge of a model with `status`, its choices and a `CORES` table."""
     return badge(obj.get_status_display(), obj.CORES.get(obj.status))
+
+
+def plural(quantidade: int, singular: str, varios: str) -> str:
+    return f"{quantidade} {singular if quantidade == 1 else varios}"
+
+
+def aplicar_em_lote(modeladmin, request, objetos, servico, *, feito: tuple[str, str], nivel_recusa=messages.WARNING):
+    """Call `servico(objeto)` for each selected object, as a bulk action does.
+
+    Each refusal becomes a message naming the object; what was done is summed up in one message.
+    """
+    feitos = 0
+    for objeto in objetos:
+        try:
+            servico(objeto)
+        except ErroDeNegocio as erro:
+            modeladmin.message_user(request, f"{objeto}: {erro.mensagem}", nivel_recusa)
+        else:
+            feitos += 1
+    if feitos:
+        modeladmin.message_user(request, f"{plural(feitos, *feito)}.", messages.SUCCESS)
+    return feitos
 
 
 def truncar(texto: str, tamanho: int = 80) -> str:

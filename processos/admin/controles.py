@@ -11,12 +11,11 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from brm.common.admin import badge_status
+from brm.common.admin import aplicar_em_lote, badge_status
 from brm.common.errors import ErroDeNegocio
 
 from ..models import Execucao
 from ..services import execucao_cancelar, execucao_reexecutar
-from .views import plural
 
 E = Execucao.Status
 REEXECUTAVEIS = (E.FALHA, E.CANCELADA)
@@ -91,32 +90,20 @@ class ControlesDaExecucaoMixin:
 
     @admin.action(description="Reexecutar", permissions=["change"])
     def reexecutar_selecionadas(self, request, queryset):
-        reexecutadas = 0
-        for execucao in self._selecionadas(queryset):
-            try:
-                execucao_reexecutar(execucao=execucao, por=request.user)
-            except ErroDeNegocio as erro:
-                self.message_user(request, f"{execucao}: {erro.mensagem}", messages.WARNING)
-            else:
-                reexecutadas += 1
-        if reexecutadas:
-            self.message_user(
-                request,
-                f"{plural(reexecutadas, 'reexecução enfileirada', 'reexecuções enfileiradas')}.",
-                messages.SUCCESS,
-            )
+        aplicar_em_lote(
+            self,
+            request,
+            self._selecionadas(queryset),
+            lambda execucao: execucao_reexecutar(execucao=execucao, por=request.user),
+            feito=("reexecução enfileirada", "reexecuções enfileiradas"),
+        )
 
     @admin.action(description="Cancelar", permissions=["change"])
     def cancelar_selecionadas(self, request, queryset):
-        canceladas = 0
-        for execucao in self._selecionadas(queryset):
-            try:
-                execucao_cancelar(execucao=execucao, por=request.user)
-            except ErroDeNegocio as erro:
-                self.message_user(request, f"{execucao}: {erro.mensagem}", messages.WARNING)
-            else:
-                canceladas += 1
-        if canceladas:
-            self.message_user(
-                request, f"{plural(canceladas, 'execução cancelada', 'execuções canceladas')}.", messages.SUCCESS
-            )
+        aplicar_em_lote(
+            self,
+            request,
+            self._selecionadas(queryset),
+            lambda execucao: execucao_cancelar(execucao=execucao, por=request.user),
+            feito=("execução cancelada", "execuções canceladas"),
+        )

@@ -4,15 +4,22 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from brm.common.admin import BuscaCNPJMixin, HistoricoInline, SalvarSoAlteradosMixin, badge, badge_status, truncar
-from brm.common.errors import ErroDeNegocio
+from brm.common.admin import (
+    BuscaCNPJMixin,
+    HistoricoInline,
+    SalvarSoAlteradosMixin,
+    aplicar_em_lote,
+    badge,
+    badge_status,
+    truncar,
+)
 from brm.common.formatacao import formatar_competencia, formatar_moeda
 
 from ..models import Execucao, Processo, ProcessoEvento
 from ..services import processo_aprovar, processo_rejeitar
 from .forms import ProcessoAdicionarForm, RejeitarForm
 from .robos import RobosDoProcessoMixin
-from .views import PaginasDoProcessoMixin, plural, pode_receber_fatura, pode_ser_aprovado
+from .views import PaginasDoProcessoMixin, pode_receber_fatura, pode_ser_aprovado
 
 
 class CompetenciaFilter(admin.SimpleListFilter):
@@ -188,18 +195,14 @@ class ProcessoAdmin(
 
     @admin.action(description="Aprovar faturas selecionadas", permissions=["aprovar"])
     def aprovar_selecionados(self, request, queryset):
-        aprovados = 0
-        for processo in queryset.select_related("cliente"):
-            try:
-                processo_aprovar(processo=processo, por=request.user)
-            except ErroDeNegocio as erro:
-                self.message_user(request, f"{processo}: {erro.mensagem}", messages.ERROR)
-            else:
-                aprovados += 1
-        if aprovados:
-            self.message_user(
-                request, f"{plural(aprovados, 'fatura aprovada', 'faturas aprovadas')}.", messages.SUCCESS
-            )
+        aplicar_em_lote(
+            self,
+            request,
+            queryset.select_related("cliente"),
+            lambda processo: processo_aprovar(processo=processo, por=request.user),
+            feito=("fatura aprovada", "faturas aprovadas"),
+            nivel_recusa=messages.ERROR,
+        )
 
     @admin.action(description="Rejeitar faturas selecionadas", permissions=["aprovar"])
     def rejeitar_selecionados(self, request, queryset):
@@ -207,16 +210,12 @@ class ProcessoAdmin(
         form = RejeitarForm(request.POST if "confirmar" in request.POST else None)
         if not form.is_valid():
             return self._pagina_rejeitar(request, form, processos, em_lote=True)
-        rejeitados = 0
-        for processo in processos:
-            try:
-                processo_rejeitar(processo=processo, por=request.user, motivo=form.cleaned_data["motivo"])
-            except ErroDeNegocio as erro:
-                self.message_user(request, f"{processo}: {erro.mensagem}", messages.ERROR)
-            else:
-                rejeitados += 1
-        if rejeitados:
-            self.message_user(
-                request, f"{plural(rejeitados, 'fatura rejeitada', 'faturas rejeitadas')}.", messages.SUCCESS
-            )
+        aplicar_em_lote(
+            self,
+            request,
+            processos,
+            lambda processo: processo_rejeitar(processo=processo, por=request.user, motivo=form.cleaned_data["motivo"]),
+            feito=("fatura rejeitada", "faturas rejeitadas"),
+            nivel_recusa=messages.ERROR,
+        )
         return None

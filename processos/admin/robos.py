@@ -12,12 +12,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from brm.common.admin import badge_status
+from brm.common.admin import aplicar_em_lote, badge_status, plural
 from brm.common.errors import ErroDeNegocio
 
 from ..models import Execucao, Processo
 from ..services import execucao_solicitar, execucoes_solicitar_downloads
-from .views import plural
 
 S = Processo.Status
 T = Execucao.Tipo
@@ -177,19 +176,12 @@ class RobosDoProcessoMixin:
 
     @admin.action(description="Enviar ao SAT", permissions=["comandar_robos"])
     def enviar_sat_selecionados(self, request, queryset):
-        enfileirados = 0
-        for processo in queryset.select_related("cliente"):
-            try:
-                execucao_solicitar(
-                    processo=processo, tipo=T.UPLOAD_SAT, por=request.user, origem=Execucao.Origem.MANUAL
-                )
-            except ErroDeNegocio as erro:
-                self.message_user(request, f"{processo}: {erro.mensagem}", messages.WARNING)
-            else:
-                enfileirados += 1
-        if enfileirados:
-            self.message_user(
-                request,
-                f"{plural(enfileirados, 'envio ao SAT enfileirado', 'envios ao SAT enfileirados')}.",
-                messages.SUCCESS,
-            )
+        aplicar_em_lote(
+            self,
+            request,
+            queryset.select_related("cliente"),
+            lambda processo: execucao_solicitar(
+                processo=processo, tipo=T.UPLOAD_SAT, por=request.user, origem=Execucao.Origem.MANUAL
+            ),
+            feito=("envio ao SAT enfileirado", "envios ao SAT enfileirados"),
+        )

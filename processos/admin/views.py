@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from brm.common.admin import badge_status
+from brm.common.admin import badge_status, plural
 from brm.common.errors import ErroDeNegocio
 from brm.common.formatacao import formatar_competencia
 
@@ -28,10 +28,6 @@ from ..services.criacao import competencia_atual
 from .forms import CriarMensaisForm, EnviarFaturaForm, RejeitarForm
 
 S = Processo.Status
-
-
-def plural(quantidade: int, singular: str, varios: str) -> str:
-    return f"{quantidade} {singular if quantidade == 1 else varios}"
 
 
 def pode_receber_fatura(processo: Processo) -> bool:
