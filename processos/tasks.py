@@ -16,7 +16,6 @@ LEASE_ACOMPANHAMENTO = "brm:lease:acompanhar-execucoes"
 DURACAO_LEASE = 30
 # Set while a poll waits in the queue, so the many sends of a busy minute do not each queue their own.
 MARCA_AGENDADO = "brm:acompanhar-execucoes:agendado"
-MARCA_CONCLUINDO = "brm:concluindo:{}"
 
 _redis: redis.Redis | None = None
 
@@ -53,30 +52,6 @@ def enviar_execucao(execucao_id: str) -> None:
     # Not acks_late: if the worker dies mid-POST, the dispatcher re-sends executions left ENVIANDO
     # (the idempotency key makes that safe), instead of Redis redelivering this message blindly.
     execucoes.execucao_enviar(execucao_id=execucao_id)
-
-
-@shared_task(
-    name="processos.concluir_execucao",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=90,
-    time_limit=120,
-)
-def concluir_execucao(execucao_id: str) -> None:
-    # acks_late: finishing is a conditional update from EM_EXECUCAO, so a second run changes nothing.
-    try:
-        execucoes.execucao_concluir(execucao_id=execucao_id)
-    except execucoes.ErroRPA as erro:
-        # The next poll sees the job completed again and queues this once more.
-        logger.warning("Execução %s: não foi possível concluir agora: %s", execucao_id, erro)
-    finally:
-        _conexao().delete(MARCA_CONCLUINDO.format(execucao_id))
-
-
-def _concluir_em_tarefa(execucao) -> None:
-    # One finishing task per job at a time, even though every poll sees it completed until it is done.
-    if _conexao().set(MARCA_CONCLUINDO.format(execucao.pk), "1", nx=True, ex=DURACAO_LEASE * 2):
-        concluir_execucao.delay(str(execucao.pk))
 
 
 @shared_task(

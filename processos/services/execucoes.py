@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -477,12 +476,8 @@ class ResultadoAcompanhamento:
     linhas_de_log: int = 0
 
 
-def execucoes_acompanhar(*, concluir: Callable[[Execucao], None] | None = None) -> ResultadoAcompanhamento:
-    """Read status and new log lines of every running job, finish the ones that ended. Only GETs: harmless twice.
-
-    Finishing a download (fetching and storing the PDF) is the slow part; `concluir`, when given, is called
-    for each completed job instead of finishing it here, so a worker can finish many at once.
-    """
+def execucoes_acompanhar() -> ResultadoAcompanhamento:
+    """Read status and new log lines of every running job, finish the ones that ended. Only GETs: harmless twice."""
     configuracao = configuracao_rpa_obter()
     resultado = ResultadoAcompanhamento()
     limite = timezone.now() - dt.timedelta(seconds=configuracao.timeout_execucao_segundos)
@@ -493,7 +488,7 @@ def execucoes_acompanhar(*, concluir: Callable[[Execucao], None] | None = None) 
     resultado.acompanhadas = len(execucoes)
     if not execucoes:
         return resultado
-    fins = [_acompanhar_item(e, configuracao, limite, concluir) for e in execucoes]
+    fins = [_acompanhar_item(e, configuracao, limite) for e in execucoes]
     for fim, linhas in fins:
         resultado.linhas_de_log += linhas
         if fim == E.SUCESSO:
@@ -503,9 +498,7 @@ def execucoes_acompanhar(*, concluir: Callable[[Execucao], None] | None = None) 
     return resultado
 
 
-def _acompanhar_item(
-    execucao: Execucao, configuracao: ConfiguracaoRPA, limite: dt.datetime, concluir: Callable | None
-) -> tuple[str, int]:
+def _acompanhar_item(execucao: Execucao, configuracao: ConfiguracaoRPA, limite: dt.datetime) -> tuple[str, int]:
     """One running job: fail it past the time limit, otherwise read it and finish it if it ended."""
     if execucao.enviado_em and execucao.enviado_em < limite:
         prazo = _duracao(configuracao.timeout_execucao_segundos)
@@ -520,7 +513,7 @@ def _acompanhar_item(
         return execucao.status, 0
     parcial = ResultadoAcompanhamento()
     try:
-        return _acompanhar_uma(execucao, configuracao, parcial, concluir), parcial.linhas_de_log
+        return _acompanhar_uma(execucao, configuracao, parcial), parcial.linhas_de_log
     except ErroRPA as erro:
         logger.warning("Execução %s: não foi possível ler a situação no robô: %s", execucao.pk, erro)
         return E.EM_EXECUCAO, parcial.linhas_de_log
@@ -534,9 +527,7 @@ def _duracao(segundos: int) -> str:
     return "1 segundo" if segundos == 1 else f"{segundos} segundos"
 
 
-def _acompanhar_uma(
-    execucao: Execucao, configuracao: ConfiguracaoRPA, resultado: ResultadoAcompanhamento, concluir: Callable | None
-) -> str:
+def _acompanhar_uma(execucao: Execucao, configuracao: ConfiguracaoRPA, resultado: ResultadoAcompanhamento) -> str:
     cliente = _cliente_para(execucao, configuracao)
     try:
         estado = cliente.job(execucao.job_id)
@@ -555,9 +546,6 @@ def _acompanhar_uma(
     if estado.final:
         _logs_lidos_em.pop(execucao.pk, None)
     if estado.status == "completed":
-        if concluir is not None:
-            concluir(execucao)
-            return E.EM_EXECUCAO
         return _concluir(execucao, estado, cliente)
     if estado.status == "failed":
         codigo = estado.erro_codigo or "ERRO_INTERNO"
@@ -600,22 +588,6 @@ def execucao_registrar_logs(*, execucao: Execucao, linhas: list) -> int:
         Execucao.objects.filter(pk=execucao.pk, log_proximo_seq__lt=proximo).update(log_proximo_seq=proximo)
     execucao.log_proximo_seq = proximo
     return len(novas)
-
-
-def execucao_concluir(*, execucao_id) -> str | None:
-    """Finish one job the robot reported as completed; running it twice finishes it once."""
-    execucao = (
-        Execucao.objects.select_related("processo__cliente__operadora", "solicitado_por")
-        .filter(pk=execucao_id, status=E.EM_EXECUCAO)
-        .first()
-    )
-    if execucao is None:
-        return None
-    cliente = _cliente_para(execucao, configuracao_rpa_obter())
-    estado = cliente.job(execucao.job_id)
-    if estado.status != "completed":
-        return execucao.status
-    return _concluir(execucao, estado, cliente)
 
 
 def _concluir(execucao: Execucao, estado, cliente) -> str:
