@@ -171,6 +171,17 @@ class Execucao(BaseModel):
     tentativas_envio = models.PositiveSmallIntegerField(
         "envios com erro temporário", default=0, help_text="Quantas vezes o envio ao robô falhou e foi refeito."
     )
+    lote = models.UUIDField(
+        "lote",
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="O pedido em lote (por exemplo, uma execução de agendamento) de que este trabalho faz parte.",
+    )
+    lote_limite = models.PositiveSmallIntegerField(
+        "trabalhos simultâneos do lote (máx.)", null=True, blank=True, editable=False
+    )
     log_proximo_seq = models.PositiveIntegerField("próxima linha de log", default=1, editable=False)
     # When the robot loses a job and it is sent again, the new job numbers its lines from 1 again: they are
     # stored after the lines already kept, shifted by this much.

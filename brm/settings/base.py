@@ -195,3 +195,21 @@ CELERY_BEAT_SCHEDULE = {
     "rpa-despachar": {"task": "processos.despachar_execucoes", "schedule": 5.0},
     "rpa-acompanhar": {"task": "processos.acompanhar_execucoes", "schedule": 2.0},
 }
+
+# E-mail (the schedules' reports)
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/email/
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Without a timeout a silent SMTP server holds the worker until Celery's hard limit kills it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BRM <nao-responda@brm.local>")
+
+# Backups (BACKUP_DADOS schedules and `manage.py backup_dados`)
+# ------------------------------------------------------------------------------
+BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=str(VAR_DIR / "backups"))

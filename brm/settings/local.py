@@ -15,3 +15,6 @@ BRM_DEMO_PERMITIDO = True
 # The bundled simulator that `make run` starts.
 RPA_API_URL = env("RPA_API_URL", default="http://127.0.0.1:8765")
 RPA_API_TOKEN = env("RPA_API_TOKEN", default="simulador-token")
+
+# E-mail: printed on the terminal instead of sent, unless DJANGO_EMAIL_BACKEND says otherwise.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -26,3 +26,7 @@ else:
 # A queue of this run's own: workers started by tests listen to it, and nothing left in Redis by another
 # run reaches them.
 CELERY_TASK_DEFAULT_QUEUE = env("BRM_CELERY_FILA", default=f"brm-test-{os.getpid()}")
+
+# Backups written by tests that do not name their own folder stay out of var/. (E-mail: pytest-django
+# switches to the locmem backend; the SMTP test points the smtp backend at its own server.)
+BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=None) or tempfile.mkdtemp(prefix="brm-test-backups-")

@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import random
 import time
+import uuid
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -24,6 +25,7 @@ from brm.rpa.cliente import CODIGOS_PASSAGEIROS, ErroRPA, JobNaoEncontrado
 from brm.rpa.models import ConfiguracaoRPA
 from brm.rpa.selectors import cliente_rpa_obter, configuracao_rpa_obter
 from brm.usuarios.models import Usuario
+from operadoras.models import Operadora
 
 from ..models import Execucao, ExecucaoLog, Processo
 
@@ -125,15 +127,23 @@ def execucoes_solicitar_downloads(
     limite: int | None = None,
     todos: bool = False,
     origem: str = Execucao.Origem.MANUAL,
+    limite_simultaneas: int | None = None,
 ) -> ResultadoSolicitacao:
     """Queue downloads for the processes still waiting for their invoice.
 
     Without `todos`, a process whose last download failed is left for a person (or the automatic re-run
     policy); with it, those are queued again too. Processes with a live download are never queued twice.
+    With `limite_simultaneas`, the downloads queued by this call form a batch of which at most that many
+    run at once (on top of the global and per-operator limits).
     """
     _exigir_permissao(por)
     if limite is not None and limite < 1:
         raise ErroDeNegocio("O limite precisa ser um número positivo.", codigo=ErroDeNegocio.INVALIDO)
+    if limite_simultaneas is not None and limite_simultaneas < 1:
+        raise ErroDeNegocio(
+            "O limite de trabalhos simultâneos precisa ser um número positivo.", codigo=ErroDeNegocio.INVALIDO
+        )
+    lote = uuid.uuid4() if limite_simultaneas else None
     candidatos = Processo.objects.filter(
         status=Processo.Status.AGUARDANDO_DOWNLOAD,
         cliente__ativo=True,
@@ -179,6 +189,8 @@ def execucoes_solicitar_downloads(
                 solicitado_por=por,
                 anterior_id=ultimo_id if reexecucao else None,
                 tentativa=ultima_tentativa + 1 if reexecucao else 1,
+                lote=lote,
+                lote_limite=limite_simultaneas,
             )
         )
     # A concurrent request may have queued some of these: the partial unique index drops the repeats.
@@ -253,33 +265,9 @@ def execucoes_despachar() -> list:
             Execucao.objects.filter(pk__in=presas, status=E.ENVIANDO).update(enviado_em=agora)
         ativos = Execucao.objects.filter(status__in=(E.ENVIANDO, E.EM_EXECUCAO))
         livres = configuracao.limite_global - ativos.count()
-        por_operadora = dict(
-            ativos.filter(tipo=T.DOWNLOAD_FATURA)
-            .values_list("processo__cliente__operadora_id")
-            .annotate(n=Count("id"))
-            .values_list("processo__cliente__operadora_id", "n")
-        )
         escolhidas = []
         if livres > 0:
-            pendentes = (
-                Execucao.objects.filter(status=E.PENDENTE)
-                .filter(Q(proxima_tentativa_em__isnull=True) | Q(proxima_tentativa_em__lte=agora))
-                .order_by("criado_em")
-                .values_list(
-                    "pk",
-                    "tipo",
-                    "processo__cliente__operadora_id",
-                    "processo__cliente__operadora__max_execucoes_simultaneas",
-                )
-            )
-            for pk, tipo, operadora_id, maximo in pendentes.iterator(chunk_size=500):
-                if tipo == T.DOWNLOAD_FATURA:
-                    if por_operadora.get(operadora_id, 0) >= maximo:
-                        continue
-                    por_operadora[operadora_id] = por_operadora.get(operadora_id, 0) + 1
-                escolhidas.append(pk)
-                if len(escolhidas) >= livres:
-                    break
+            escolhidas = _escolher_pendentes(ativos, livres, agora)
             if escolhidas:
                 Execucao.objects.filter(pk__in=escolhidas, status=E.PENDENTE).update(
                     status=E.ENVIANDO, enviado_em=agora, updated_at=agora
@@ -290,6 +278,65 @@ def execucoes_despachar() -> list:
 
             transaction.on_commit(lambda: [enviar_execucao.delay(str(pk)) for pk in enviar])
     return enviar
+
+
+def _escolher_pendentes(ativos, livres: int, agora: dt.datetime) -> list:
+    """The oldest due PENDENTE executions that fit the free slots, their operator's limit and their batch's."""
+    por_operadora = dict(
+        ativos.filter(tipo=T.DOWNLOAD_FATURA)
+        .values_list("processo__cliente__operadora_id")
+        .annotate(n=Count("id"))
+        .values_list("processo__cliente__operadora_id", "n")
+    )
+    por_lote = dict(
+        ativos.filter(lote__isnull=False).values_list("lote").annotate(n=Count("id")).values_list("lote", "n")
+    )
+    pendentes = Execucao.objects.filter(status=E.PENDENTE).filter(
+        Q(proxima_tentativa_em__isnull=True) | Q(proxima_tentativa_em__lte=agora)
+    )
+    # Operators and batches already full are left out by the query, so a long queue behind a full operator
+    # is not read row by row at every dispatch.
+    cheias = [
+        operadora_id
+        for operadora_id, maximo in Operadora.objects.filter(pk__in=list(por_operadora)).values_list(
+            "pk", "max_execucoes_simultaneas"
+        )
+        if por_operadora[operadora_id] >= maximo
+    ]
+    if cheias:
+        pendentes = pendentes.exclude(tipo=T.DOWNLOAD_FATURA, processo__cliente__operadora_id__in=cheias)
+    if por_lote:
+        lotes_cheios = (
+            Execucao.objects.filter(lote__in=list(por_lote), lote_limite__isnull=False)
+            .order_by()
+            .values_list("lote", "lote_limite")
+            .distinct()
+        )
+        cheios = {lote for lote, limite in lotes_cheios if por_lote[lote] >= limite}
+        if cheios:
+            pendentes = pendentes.exclude(lote__in=cheios)
+    escolhidas = []
+    candidatos = pendentes.order_by("criado_em").values_list(
+        "pk",
+        "tipo",
+        "processo__cliente__operadora_id",
+        "processo__cliente__operadora__max_execucoes_simultaneas",
+        "lote",
+        "lote_limite",
+    )
+    for pk, tipo, operadora_id, maximo, lote, lote_limite in candidatos.iterator(chunk_size=500):
+        if tipo == T.DOWNLOAD_FATURA and por_operadora.get(operadora_id, 0) >= maximo:
+            continue
+        if lote_limite and por_lote.get(lote, 0) >= lote_limite:
+            continue
+        if tipo == T.DOWNLOAD_FATURA:
+            por_operadora[operadora_id] = por_operadora.get(operadora_id, 0) + 1
+        if lote:
+            por_lote[lote] = por_lote.get(lote, 0) + 1
+        escolhidas.append(pk)
+        if len(escolhidas) >= livres:
+            break
+    return escolhidas
 
 
 def _prazo_envio(configuracao: ConfiguracaoRPA) -> dt.timedelta:

@@ -315,6 +315,34 @@ def test_despachar_respeita_o_limite_de_cada_operadora(configuracao):
     assert execucoes_despachar() == []
 
 
+def test_despachar_respeita_o_limite_do_lote(configuracao):
+    configurar(configuracao, limite_global=10)
+    operadora = OperadoraFactory(max_execucoes_simultaneas=10)
+    for _ in range(4):
+        ProcessoFactory(cliente=ClienteFactory(operadora=operadora))
+    execucoes_solicitar_downloads(por=None, competencia=NOVEMBRO, limite_simultaneas=2)
+    avulsa = execucao_solicitar(
+        processo=ProcessoFactory(cliente=ClienteFactory(operadora=operadora)), tipo=T.DOWNLOAD_FATURA, por=None
+    )
+
+    escolhidas = execucoes_despachar()
+
+    do_lote = Execucao.objects.filter(pk__in=escolhidas, lote__isnull=False)
+    assert do_lote.count() == 2 and avulsa.pk in escolhidas
+    # The batch is full: the next dispatch starts none of its other two.
+    assert execucoes_despachar() == []
+
+
+def test_solicitar_downloads_com_limite_simultaneo_zero_e_recusado(configuracao):
+    ProcessoFactory()
+
+    with pytest.raises(ErroDeNegocio) as erro:
+        execucoes_solicitar_downloads(por=None, competencia=NOVEMBRO, limite_simultaneas=0)
+
+    assert erro.value.codigo == ErroDeNegocio.INVALIDO
+    assert not Execucao.objects.exists()
+
+
 def test_envio_ao_sat_conta_so_no_limite_global(configuracao):
     configurar(configuracao, limite_global=3)
     vivo = OperadoraFactory(max_execucoes_simultaneas=1)

@@ -1,0 +1,78 @@
+"""Deleting what is only worth keeping for a while: robot log lines, schedule run history, stored live events.
+
+Never the processes' timeline (`ProcessoEvento`): that is the audit trail and stays for good.
+"""
+
+import datetime as dt
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Model, QuerySet
+
+from brm.usuarios.models import Usuario
+from processos.models import ExecucaoLog
+
+from ..models import AgendamentoExecucao
+from .base import Campo, Tipo, padrao, validar_campos
+
+CAMPOS = [Campo("dias_retencao", int, 90, minimo=1, maximo=3650)]
+# Rows per DELETE: small enough that each transaction is short and other writers (the robots' log lines,
+# SQLite's single writer) get their turn between batches.
+TAMANHO_LOTE = 5000
+
+
+def limpeza_validar(parametros: dict) -> dict:
+    return validar_campos(parametros, CAMPOS)
+
+
+def apagar_em_lotes(consulta: QuerySet) -> int:
+    """Delete the rows of `consulta` in batches of primary keys, each batch its own transaction."""
+    modelo: type[Model] = consulta.model
+    # No ORDER BY: any old rows will do, and sorting a large log table for each batch would cost more
+    # than the delete.
+    consulta = consulta.order_by()
+    apagados = 0
+    while True:
+        lote = list(consulta.values_list("pk", flat=True)[:TAMANHO_LOTE])
+        if not lote:
+            return apagados
+        with transaction.atomic():
+            apagados += modelo._base_manager.filter(pk__in=lote).delete()[0]
+
+
+def _eventos_antigos(antes_de: dt.datetime) -> QuerySet | None:
+    # django-eventstream's model storage drops events older than 24 hours only when it stores a new one:
+    # after a quiet spell the old ones stay. Its per-channel counters are kept, so event ids never go back.
+    if not apps.is_installed("django_eventstream"):
+        return None
+    evento = apps.get_model("django_eventstream", "Event")
+    return evento.objects.filter(created__lt=antes_de)
+
+
+def limpeza_executar(*, parametros: dict, agora: dt.datetime, fuso: str, por: Usuario | None) -> dict:
+    limpos = limpeza_validar(parametros)
+    antes_de = agora - dt.timedelta(days=limpos["dias_retencao"])
+    linhas = apagar_em_lotes(ExecucaoLog.objects.filter(quando__lt=antes_de))
+    # A run still going (this one included) is never history yet.
+    historico = apagar_em_lotes(
+        AgendamentoExecucao.objects.filter(inicio__lt=antes_de).exclude(status=AgendamentoExecucao.Status.EM_EXECUCAO)
+    )
+    eventos_antigos = _eventos_antigos(antes_de)
+    eventos = apagar_em_lotes(eventos_antigos) if eventos_antigos is not None else 0
+    return {
+        "linhas_de_log": linhas,
+        "historico_agendamentos": historico,
+        "eventos": eventos,
+        "antes_de": antes_de.isoformat(),
+    }
+
+
+LIMPEZA_LOGS = Tipo(
+    validar=limpeza_validar,
+    executar=limpeza_executar,
+    descricao=(
+        "Apaga linhas de log dos robôs, histórico de agendamentos e eventos ao vivo guardados mais antigos que "
+        "a retenção; a linha do tempo dos processos nunca é apagada."
+    ),
+    padrao=padrao(CAMPOS),
+)
