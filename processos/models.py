@@ -232,6 +232,8 @@ class ExecucaoLog(BaseModel):
         verbose_name_plural = "linhas de log"
         ordering = ["execucao", "seq"]
         constraints = [models.UniqueConstraint(fields=["execucao", "seq"], name="execucaolog_unica_por_seq")]
+        # The log cleanup deletes by age, in batches.
+        indexes = [models.Index(fields=["quando"], name="execucaolog_quando_idx")]
 
     def __str__(self) -> str:
         return f"{self.seq} {self.nivel} {self.mensagem[:80]}"
