@@ -36,6 +36,7 @@ test: install
 bench: install
 	$(BIN)/python bench/criar_processos.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/agendamento_latencia.py
 
 lint: install
 	$(BIN)/ruff check .

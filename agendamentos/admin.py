@@ -1,19 +1,78 @@
-from django.contrib import admin
+"""The schedules in the admin: created and changed through the services, so beat only sees validated timings.
 
-from brm.common.admin import HistoricoInline, SomenteLeituraAdmin, badge_status, truncar
+Admins manage; the other roles see (their groups have only the view permission).
+"""
 
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+
+from brm.common.admin import HistoricoInline, SomenteLeituraAdmin, badge, badge_status, truncar
+from brm.common.errors import ErroDeNegocio
+
+from .forms import AgendamentoForm
 from .models import Agendamento, AgendamentoExecucao
+from .selectors import (
+    agendamento_descricao_cron,
+    agendamento_proximas_execucoes,
+    agendamentos_com_ultima_situacao,
+    no_fuso,
+)
+from .services import (
+    agendamento_ativar,
+    agendamento_atualizar,
+    agendamento_criar,
+    agendamento_desativar,
+    agendamento_excluir,
+    agendamento_solicitar_execucao,
+)
+from .services.cadastro import CAMPOS_EDITAVEIS
+
+DIAS = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
+
+
+def quando(instante: dt.datetime | None, fuso: str, *, com_dia: bool = False) -> str:
+    """An instant on the schedule's own wall clock, with its UTC offset (which changes with daylight saving)."""
+    local = no_fuso(instante, fuso)
+    if local is None:
+        return "—"
+    texto = f"{local:%d/%m/%Y %H:%M} (UTC{local:%z})"
+    texto = texto[:-3] + ":" + texto[-3:]
+    return f"{DIAS[local.weekday()]} {texto}" if com_dia else texto
+
+
+def plural(quantidade: int, singular: str, varios: str) -> str:
+    return f"{quantidade} {singular if quantidade == 1 else varios}"
 
 
 class AgendamentoExecucaoInline(HistoricoInline):
     model = AgendamentoExecucao
     limite = 20
     show_change_link = True
-    verbose_name_plural = "últimas execuções"
-    fields = readonly_fields = ("inicio", "fim", "situacao", "solicitado_por", "erro_resumo")
+    verbose_name_plural = "últimas execuções (as 20 mais recentes)"
+    fields = readonly_fields = ("inicio_no_fuso", "duracao", "situacao", "solicitado_por", "resultado", "erro_resumo")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("solicitado_por")
+        return super().get_queryset(request).select_related("solicitado_por", "agendamento")
+
+    @admin.display(description="início")
+    def inicio_no_fuso(self, obj):
+        return quando(obj.inicio, obj.agendamento.fuso_horario)
+
+    @admin.display(description="duração")
+    def duracao(self, obj):
+        if not obj.fim:
+            return "—"
+        segundos = (obj.fim - obj.inicio).total_seconds()
+        return f"{segundos:.1f} s".replace(".", ",") if segundos < 120 else f"{segundos / 60:.0f} min"
 
     @admin.display(description="situação")
     def situacao(self, obj):
@@ -21,30 +80,35 @@ class AgendamentoExecucaoInline(HistoricoInline):
 
     @admin.display(description="erro")
     def erro_resumo(self, obj):
-        return truncar(obj.erro)
+        return truncar(obj.erro, 160)
 
 
 @admin.register(Agendamento)
 class AgendamentoAdmin(admin.ModelAdmin):
+    form = AgendamentoForm
     list_display = (
         "nome",
         "tipo",
-        "expressao_cron",
+        "cron_descrito",
         "fuso_horario",
         "ativo",
-        "proxima_execucao",
-        "ultima_execucao",
+        "proxima",
+        "ultima",
         "total_execucoes",
         "total_sucessos",
         "total_falhas",
+        "ultima_situacao_badge",
     )
     list_filter = ("ativo", "tipo")
     search_fields = ("nome",)
     inlines = [AgendamentoExecucaoInline]
+    actions = ["executar_agora_selecionados", "ativar_selecionados", "desativar_selecionados"]
     # Counters and dates are written by the task when it really runs; the beat link by the sync service.
     readonly_fields = (
-        "proxima_execucao",
-        "ultima_execucao",
+        "descricao_cron",
+        "proximas_execucoes",
+        "proxima",
+        "ultima",
         "total_execucoes",
         "total_sucessos",
         "total_falhas",
@@ -54,11 +118,189 @@ class AgendamentoAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("nome", "tipo", "ativo")}),
-        ("Quando", {"fields": ("expressao_cron", "fuso_horario", "proxima_execucao", "ultima_execucao")}),
+        ("Quando", {"fields": ("expressao_cron", "fuso_horario", "descricao_cron", "proximas_execucoes")}),
         ("Parâmetros", {"fields": ("parametros",)}),
-        ("Contadores", {"fields": ("total_execucoes", "total_sucessos", "total_falhas")}),
+        ("Execuções", {"fields": ("ultima", "total_execucoes", "total_sucessos", "total_falhas")}),
         ("Registro", {"classes": ("collapse",), "fields": ("periodic_task", "created_at", "updated_at")}),
     )
+
+    def get_queryset(self, request):
+        return agendamentos_com_ultima_situacao(super().get_queryset(request))
+
+    # Columns and read-only fields
+
+    @admin.display(description="expressão cron", ordering="expressao_cron")
+    def cron_descrito(self, obj):
+        return format_html(
+            '<code>{}</code><br><span class="brm-discreto">{}</span>',
+            obj.expressao_cron,
+            agendamento_descricao_cron(obj),
+        )
+
+    @admin.display(description="próxima execução", ordering="proxima_execucao")
+    def proxima(self, obj):
+        if obj is None:
+            return "—"
+        proximas = agendamento_proximas_execucoes(agendamento=obj, n=1)
+        return quando(proximas[0], obj.fuso_horario) if proximas else "—"
+
+    @admin.display(description="última execução", ordering="ultima_execucao")
+    def ultima(self, obj):
+        return quando(obj.ultima_execucao, obj.fuso_horario) if obj else "—"
+
+    @admin.display(description="última situação")
+    def ultima_situacao_badge(self, obj):
+        situacao = getattr(obj, "ultima_situacao", None)
+        if not situacao:
+            return "—"
+        S = AgendamentoExecucao.Status
+        return badge(S(situacao).label, AgendamentoExecucao.CORES.get(situacao))
+
+    @admin.display(description="em palavras")
+    def descricao_cron(self, obj):
+        return agendamento_descricao_cron(obj) if obj and obj.expressao_cron else "—"
+
+    @admin.display(description="próximas cinco execuções")
+    def proximas_execucoes(self, obj):
+        if obj is None or obj._state.adding:
+            return "—"
+        if not obj.ativo:
+            return "Nenhuma: o agendamento está desativado."
+        proximas = agendamento_proximas_execucoes(agendamento=obj, n=5)
+        if not proximas:
+            return "Nenhuma."
+        itens = format_html_join(
+            "", "<li>{}</li>", ((quando(instante, obj.fuso_horario, com_dia=True),) for instante in proximas)
+        )
+        return format_html(
+            '<ol class="brm-proximas">{}</ol><span class="brm-discreto">No fuso {}.</span>', itens, obj.fuso_horario
+        )
+
+    # Writes go through the services
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ErroDeNegocio as erro:
+            # The form checked everything already; this is someone else changing the same data meanwhile.
+            self.message_user(request, erro.mensagem, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        dados = form.cleaned_data
+        if change:
+            campos = {campo: dados[campo] for campo in CAMPOS_EDITAVEIS if campo in form.changed_data}
+            # `parametros` also changes when validation filled in defaults the person left out.
+            campos["parametros"] = dados["parametros"]
+            salvo = agendamento_atualizar(agendamento=Agendamento.objects.get(pk=obj.pk), por=request.user, **campos)
+        else:
+            salvo = agendamento_criar(por=request.user, **{campo: dados[campo] for campo in CAMPOS_EDITAVEIS})
+        # The admin goes on with `obj` (history entry, redirect): it must be the row the service wrote.
+        for campo in Agendamento._meta.concrete_fields:
+            setattr(obj, campo.attname, getattr(salvo, campo.attname))
+        obj._state.adding = False
+        obj._state.db = salvo._state.db
+
+    def delete_model(self, request, obj):
+        agendamento_excluir(agendamento=obj, por=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for agendamento in queryset:
+            agendamento_excluir(agendamento=agendamento, por=request.user)
+
+    # Buttons of one schedule
+
+    def get_urls(self):
+        nome = f"{self.opts.app_label}_{self.opts.model_name}"
+
+        def botao(view):
+            return self.admin_site.admin_view(require_POST(view))
+
+        return [
+            path("<path:object_id>/executar/", botao(self.executar_view), name=f"{nome}_executar"),
+            path("<path:object_id>/ativar/", botao(self.ativar_view), name=f"{nome}_ativar"),
+            path("<path:object_id>/desativar/", botao(self.desativar_view), name=f"{nome}_desativar"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        agendamento = self.get_object(request, unquote(object_id))
+        contexto = dict(extra_context or {})
+        if agendamento is not None:
+            pode = self.has_change_permission(request, agendamento)
+            ultima = agendamento.execucoes.order_by("-inicio").first()
+            contexto.update(
+                pode_executar=pode,
+                pode_ativar=pode and not agendamento.ativo,
+                pode_desativar=pode and agendamento.ativo,
+                ultima_execucao_obj=ultima,
+                ultima_situacao=badge_status(ultima) if ultima else None,
+                erro_em_destaque=ultima.erro if ultima and ultima.status == AgendamentoExecucao.Status.FALHA else "",
+            )
+        return super().change_view(request, object_id, form_url, contexto)
+
+    def _obter_para_alterar(self, request, object_id) -> Agendamento:
+        agendamento = self.get_object(request, unquote(object_id))
+        if agendamento is None:
+            raise Http404("Agendamento não encontrado.")
+        if not self.has_change_permission(request, agendamento):
+            raise PermissionDenied
+        return agendamento
+
+    def _url(self, agendamento: Agendamento) -> str:
+        return reverse(f"{self.admin_site.name}:agendamentos_agendamento_change", args=[agendamento.pk])
+
+    def _executar_servico(self, request, servico, agendamento: Agendamento, sucesso: str) -> bool:
+        try:
+            with transaction.atomic():
+                servico(agendamento=agendamento, por=request.user)
+        except ErroDeNegocio as erro:
+            self.message_user(request, f"{agendamento}: {erro.mensagem}", messages.ERROR)
+            return False
+        if sucesso:
+            self.message_user(request, sucesso, messages.SUCCESS)
+        return True
+
+    def executar_view(self, request, object_id):
+        agendamento = self._obter_para_alterar(request, object_id)
+        self._executar_servico(
+            request,
+            agendamento_solicitar_execucao,
+            agendamento,
+            f"Execução enfileirada: “{agendamento}” começa em instantes; o resultado aparece no histórico abaixo.",
+        )
+        return redirect(self._url(agendamento))
+
+    def ativar_view(self, request, object_id):
+        agendamento = self._obter_para_alterar(request, object_id)
+        self._executar_servico(request, agendamento_ativar, agendamento, f"“{agendamento}” ativado.")
+        return redirect(self._url(agendamento))
+
+    def desativar_view(self, request, object_id):
+        agendamento = self._obter_para_alterar(request, object_id)
+        self._executar_servico(request, agendamento_desativar, agendamento, f"“{agendamento}” desativado.")
+        return redirect(self._url(agendamento))
+
+    # Bulk actions
+
+    def _em_lote(self, request, queryset, servico, singular: str, varios: str) -> None:
+        feitos = sum(self._executar_servico(request, servico, agendamento, "") for agendamento in queryset)
+        if feitos:
+            self.message_user(request, f"{plural(feitos, singular, varios)}.", messages.SUCCESS)
+
+    @admin.action(description="Executar agora", permissions=["change"])
+    def executar_agora_selecionados(self, request, queryset):
+        self._em_lote(
+            request, queryset, agendamento_solicitar_execucao, "execução enfileirada", "execuções enfileiradas"
+        )
+
+    @admin.action(description="Ativar", permissions=["change"])
+    def ativar_selecionados(self, request, queryset):
+        self._em_lote(request, queryset, agendamento_ativar, "agendamento ativado", "agendamentos ativados")
+
+    @admin.action(description="Desativar", permissions=["change"])
+    def desativar_selecionados(self, request, queryset):
+        self._em_lote(request, queryset, agendamento_desativar, "agendamento desativado", "agendamentos desativados")
 
 
 @admin.register(AgendamentoExecucao)

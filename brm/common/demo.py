@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from stdnum.br import cnpj as stdnum_cnpj
 
+from agendamentos.services import agendamentos_criar_padrao
 from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 from brm.usuarios.services import usuario_criar
@@ -121,6 +122,7 @@ def demo_criar() -> ResultadoDemo:
         clientes += criado
 
     resultado = processos_criar_mensais()
+    agendamentos_criar_padrao()
     return ResultadoDemo(
         operadoras=len(operadoras), clientes=clientes, usuarios=usuarios, processos_criados=resultado.criados
     )

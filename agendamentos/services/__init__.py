@@ -1,0 +1,34 @@
+"""Writes of the agendamentos app: the schedules and their beat tasks, the runs, the usual schedules."""
+
+from .cadastro import (
+    TAREFA_BEAT,
+    agendamento_ativar,
+    agendamento_atualizar,
+    agendamento_criar,
+    agendamento_desativar,
+    agendamento_excluir,
+    agendamento_sincronizar,
+    agendamento_validar,
+    fuso_validar,
+    nome_tarefa_beat,
+)
+from .execucao import EXECUCAO_PRESA_APOS, agendamento_executar, agendamento_solicitar_execucao
+from .padrao import AGENDAMENTOS_PADRAO, agendamentos_criar_padrao
+
+__all__ = [
+    "AGENDAMENTOS_PADRAO",
+    "EXECUCAO_PRESA_APOS",
+    "TAREFA_BEAT",
+    "agendamento_ativar",
+    "agendamento_atualizar",
+    "agendamento_criar",
+    "agendamento_desativar",
+    "agendamento_excluir",
+    "agendamento_executar",
+    "agendamento_sincronizar",
+    "agendamento_solicitar_execucao",
+    "agendamento_validar",
+    "agendamentos_criar_padrao",
+    "fuso_validar",
+    "nome_tarefa_beat",
+]

@@ -1,0 +1,83 @@
+"""A schedule fired by a real beat (DatabaseScheduler) and run by a real worker, both as subprocesses on Redis."""
+
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from agendamentos.models import Agendamento, AgendamentoExecucao
+from agendamentos.services import agendamento_criar
+from processos.models import Processo
+from tests.factories import ClienteFactory
+
+from .conftest import Processos, esperar
+
+# serialized_rollback: the flush after these tests would otherwise drop the role groups made by migrations.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+FUSO = "America/Sao_Paulo"
+# Beat needs a few seconds to start and read the schedule; a minute closer than this is left for the next.
+FOLGA_PARA_SUBIR = dt.timedelta(seconds=12)
+
+
+def beat_do_banco(processos: Processos):
+    """Beat as in production: the DatabaseScheduler reads the PeriodicTask rows our services write."""
+    return processos._iniciar(
+        "beat",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--scheduler",
+        "django_celery_beat.schedulers:DatabaseScheduler",
+        "--max-interval",
+        "1",
+    )
+
+
+def proximo_minuto(fuso: str) -> dt.datetime:
+    agora = dt.datetime.now(ZoneInfo(fuso))
+    alvo = agora.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    if alvo - agora < FOLGA_PARA_SUBIR:
+        alvo += dt.timedelta(minutes=1)
+    return alvo
+
+
+def test_beat_dispara_o_agendamento_devido_e_o_worker_grava_uma_execucao(celery_processos):
+    ClienteFactory.create_batch(3)
+    alvo = proximo_minuto(FUSO)
+    # Only that minute of that day: a second fire would need another year.
+    agendamento = agendamento_criar(
+        por=None,
+        nome="Criar processos do mês",
+        tipo=Agendamento.Tipo.CRIAR_PROCESSOS_MENSAIS,
+        expressao_cron=f"{alvo.minute} {alvo.hour} {alvo.day} {alvo.month} *",
+        fuso_horario=FUSO,
+        parametros={},
+        ativo=True,
+    )
+    assert agendamento.proxima_execucao == alvo.astimezone(dt.UTC)
+    celery_processos.worker(concorrencia=2)
+    beat_do_banco(celery_processos)
+
+    espera = (alvo - dt.datetime.now(dt.UTC)).total_seconds() + 30
+    esperar(
+        lambda: AgendamentoExecucao.objects.filter(status=AgendamentoExecucao.Status.SUCESSO).exists(),
+        prazo=espera,
+        processos=celery_processos,
+        descricao="a execução do agendamento disparado pelo beat",
+    )
+    # Long enough for a duplicate fire (beat ticks every second) to have shown up.
+    time.sleep(5)
+
+    execucao = AgendamentoExecucao.objects.get()
+    assert execucao.status == AgendamentoExecucao.Status.SUCESSO
+    assert execucao.solicitado_por is None
+    assert execucao.resultado["criados"] == 3
+    atraso = (execucao.inicio - alvo).total_seconds()
+    assert 0 <= atraso < 10, f"começou {atraso:.1f} s depois do horário"
+    agendamento.refresh_from_db()
+    assert (agendamento.total_execucoes, agendamento.total_sucessos, agendamento.total_falhas) == (1, 1, 0)
+    assert agendamento.ultima_execucao == execucao.inicio
+    assert agendamento.proxima_execucao > alvo
+    assert Processo.objects.count() == 3
