@@ -15,9 +15,7 @@ PostgreSQL or Redis cannot be reached.
 import argparse
 import datetime as dt
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -26,8 +24,18 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from criar_processos import RAIZ, URL_PADRAO, _conferir_postgres, _falhar, _numero, _sem_senha  # noqa: E402
-from pipeline import _conferir_redis  # noqa: E402
+from comum import (  # noqa: E402
+    REDIS_PADRAO,
+    URL_PADRAO,
+    apagar_fila,
+    banco_descartavel,
+    conferir_postgres,
+    conferir_redis,
+    falhar,
+    iniciar_celery,
+    parar,
+    preparar_django,
+)
 
 MEDIANA_MAXIMA = 5.0
 MAXIMO_MAXIMO = 10.0
@@ -35,58 +43,6 @@ INTERVALO_ANTERIOR = 60
 # The schedule is created only when the next minute is at least this far: beat notices a new schedule within
 # its 5-second tick, and a first run delayed by that would measure the reload, not the schedule.
 FOLGA = 15
-
-
-def _preparar_django(url: str, redis_url: str, fila: str) -> None:
-    sys.path.insert(0, str(RAIZ))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "brm.settings.test"
-    os.environ["DATABASE_URL"] = url
-    os.environ["BRM_TEST_DATABASE_NAME"] = os.environ.get(
-        "BRM_BENCH_AGENDAMENTO_DATABASE_NAME", "brm_bench_agendamento"
-    )
-    os.environ["DATABASE_POOL"] = "false"
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["BRM_CELERY_FILA"] = fila
-    import django
-
-    django.setup()
-
-
-def _iniciar(argumentos: list[str], log: Path) -> subprocess.Popen:
-    from django.conf import settings
-    from django.db import connection
-
-    dados = connection.settings_dict
-    ambiente = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{dados['USER'] or 'postgres'}"
-            f"{':' + dados['PASSWORD'] if dados.get('PASSWORD') else ''}@{dados['HOST'] or '127.0.0.1'}:"
-            f"{dados['PORT'] or 5432}/{dados['NAME']}"
-        ),
-        "BRM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "PYTHONUNBUFFERED": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "brm", *argumentos],
-        cwd=RAIZ,
-        env=ambiente,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _parar(filhos: list[subprocess.Popen]) -> None:
-    for filho in filhos:
-        if filho.poll() is None:
-            os.killpg(filho.pid, signal.SIGTERM)
-    for filho in filhos:
-        try:
-            filho.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(filho.pid, signal.SIGKILL)
-            filho.wait(timeout=5)
 
 
 def _hora(instante: dt.datetime, fuso) -> str:
@@ -105,9 +61,9 @@ def medir(execucoes: int, log_dir: Path) -> bool:
     logs = {nome: log_dir / f"brm-bench-agendamento-{nome}-{os.getpid()}.log" for nome in ("worker", "beat")}
     worker_args = ["worker", "--loglevel", "INFO", "--concurrency", "2", "--without-gossip", "--without-mingle"]
     filhos = [
-        _iniciar(worker_args, logs["worker"]),
+        iniciar_celery(worker_args, logs["worker"]),
         # As in the Procfile, with the scheduler named so the measurement does not depend on a setting.
-        _iniciar(
+        iniciar_celery(
             ["beat", "--loglevel", "INFO", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
             logs["beat"],
         ),
@@ -116,7 +72,7 @@ def medir(execucoes: int, log_dir: Path) -> bool:
         time.sleep(5)  # the processes' boot is not part of the measurement
         for filho, nome in zip(filhos, ("worker", "beat"), strict=True):
             if filho.poll() is not None:
-                _falhar(f"o {nome} do Celery parou ao iniciar; veja {logs[nome]}")
+                falhar(f"o {nome} do Celery parou ao iniciar; veja {logs[nome]}")
         segundo = dt.datetime.now(dt.UTC).second
         if segundo > 60 - FOLGA:
             time.sleep(60 - segundo + 1)
@@ -137,14 +93,14 @@ def medir(execucoes: int, log_dir: Path) -> bool:
         prazo = time.monotonic() + 60 * execucoes + 90
         while AgendamentoExecucao.objects.filter(agendamento=agendamento).exclude(fim=None).count() < execucoes:
             if time.monotonic() > prazo:
-                _falhar(f"as execuções não aconteceram no prazo; veja {logs['beat']} e {logs['worker']}")
+                falhar(f"as execuções não aconteceram no prazo; veja {logs['beat']} e {logs['worker']}")
             for filho, nome in zip(filhos, ("worker", "beat"), strict=True):
                 if filho.poll() is not None:
-                    _falhar(f"o {nome} do Celery parou; veja {logs[nome]}")
+                    falhar(f"o {nome} do Celery parou; veja {logs[nome]}")
             time.sleep(0.5)
             connection.close()
     finally:
-        _parar(filhos)
+        parar(filhos)
         connection.close()
 
     linhas = list(AgendamentoExecucao.objects.filter(agendamento=agendamento).order_by("inicio")[:execucoes])
@@ -155,21 +111,21 @@ def medir(execucoes: int, log_dir: Path) -> bool:
         atrasos.append(atraso)
         print(
             f"  execução {numero}: devida às {_hora(devido, fuso)}, tarefa começou às {_hora(linha.inicio, fuso)}"
-            f" → {_numero(atraso, 3)} s ({linha.get_status_display().lower()})"
+            f" → {numero(atraso, 3)} s ({linha.get_status_display().lower()})"
         )
     mediana, maximo = statistics.median(atrasos), max(atrasos)
     print(
         f"Atraso entre o horário devido e o início da tarefa ({len(atrasos)} execuções): "
-        f"mediana {_numero(mediana, 3)} s · máximo {_numero(maximo, 3)} s"
+        f"mediana {numero(mediana, 3)} s · máximo {numero(maximo, 3)} s"
     )
     print(
         f"Sistema anterior (procurava trabalho a cada {INTERVALO_ANTERIOR} s): atraso de 0 a {INTERVALO_ANTERIOR} s, "
-        f"{_numero(INTERVALO_ANTERIOR / 2)} s em média"
+        f"{numero(INTERVALO_ANTERIOR / 2)} s em média"
     )
     sucesso = all(linha.status == AgendamentoExecucao.Status.SUCESSO for linha in linhas)
     ok = mediana < MEDIANA_MAXIMA and maximo < MAXIMO_MAXIMO and sucesso
     print(
-        f"ALVO: mediana < {_numero(MEDIANA_MAXIMA)} s, máximo < {_numero(MAXIMO_MAXIMO)} s e todas com sucesso: "
+        f"ALVO: mediana < {numero(MEDIANA_MAXIMA)} s, máximo < {numero(MAXIMO_MAXIMO)} s e todas com sucesso: "
         f"{'OK' if ok else 'FALHOU'}"
     )
     return ok
@@ -183,23 +139,17 @@ def main() -> None:
         parser.error("--execucoes precisa ser positivo")
 
     url = os.environ.get("DATABASE_URL", URL_PADRAO)
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    _conferir_postgres(url)
-    _conferir_redis(redis_url)
+    redis_url = os.environ.get("REDIS_URL", REDIS_PADRAO)
+    conferir_postgres(url)
+    conferir_redis(redis_url)
     fila = f"brm-bench-agendamento-{uuid.uuid4().hex[:8]}"
-    _preparar_django(url, redis_url, fila)
-
-    from django.test.utils import setup_databases, teardown_databases
-
-    print(f"Banco descartável {os.environ['BRM_TEST_DATABASE_NAME']} em {_sem_senha(url).rsplit('/', 1)[0]}")
-    configuracao = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    banco = os.environ.get("BRM_BENCH_AGENDAMENTO_DATABASE_NAME", "brm_bench_agendamento")
+    preparar_django(url, banco, redis_url=redis_url, fila=fila)
     try:
-        ok = medir(args.execucoes, Path(os.environ.get("TMPDIR", "/tmp")))
+        with banco_descartavel(url):
+            ok = medir(args.execucoes, Path(os.environ.get("TMPDIR", "/tmp")))
     finally:
-        teardown_databases(configuracao, verbosity=0)
-        import redis
-
-        redis.Redis.from_url(redis_url).delete(fila)
+        apagar_fila(redis_url, fila)
     sys.exit(0 if ok else 1)
 
 

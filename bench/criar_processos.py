@@ -16,10 +16,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
-RAIZ = Path(__file__).resolve().parent.parent
-URL_PADRAO = "postgres://postgres@127.0.0.1:5432/postgres"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from comum import URL_PADRAO, banco_descartavel, conferir_postgres, falhar, numero, preparar_django  # noqa: E402
+
 CLIENTES_PEQUENO = 1_000
 RAZAO_MAXIMA = 2.0
 LOTE = 5_000
@@ -35,48 +36,6 @@ FROM clientes_cliente c JOIN operadoras_operadora o ON o.id = c.operadora_id
 WHERE c.ativo AND o.ativa
 ON CONFLICT (cliente_id, competencia) DO NOTHING
 """
-
-
-def _numero(valor: float, casas: int = 0) -> str:
-    """Brazilian digits: 50.000 and 0,412."""
-    texto = f"{valor:,.{casas}f}"
-    return texto.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _sem_senha(url: str) -> str:
-    partes = urlsplit(url)
-    return f"{partes.hostname or 'localhost'}:{partes.port or 5432}/{partes.path.lstrip('/')}"
-
-
-def _falhar(mensagem: str) -> None:
-    print(f"ERRO: {mensagem}", file=sys.stderr)
-    sys.exit(1)
-
-
-def _conferir_postgres(url: str) -> None:
-    if not url.startswith(("postgres://", "postgresql://")):
-        _falhar(f"o benchmark precisa de PostgreSQL, e DATABASE_URL aponta para {url.split(':', 1)[0]}.")
-    import psycopg
-
-    try:
-        psycopg.connect(url, connect_timeout=5).close()
-    except psycopg.Error as exc:
-        _falhar(
-            f"PostgreSQL inacessível em {_sem_senha(url)}: {str(exc).strip()}\n"
-            "Suba o PostgreSQL ou aponte DATABASE_URL para um servidor que aceite conexões."
-        )
-
-
-def _preparar_django(url: str) -> None:
-    sys.path.insert(0, str(RAIZ))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "brm.settings.test"
-    os.environ["DATABASE_URL"] = url
-    os.environ["BRM_TEST_DATABASE_NAME"] = os.environ.get("BRM_BENCH_DATABASE_NAME", "brm_bench")
-    # One plain connection: the measurement should not include the pool's behaviour.
-    os.environ["DATABASE_POOL"] = "false"
-    import django
-
-    django.setup()
 
 
 def _criar_clientes(operadoras: list, inicio: int, quantidade: int) -> None:
@@ -147,7 +106,7 @@ def medir(total_clientes: int, rodadas: int) -> bool:
 
     _criar_clientes(operadoras, pequeno, total_clientes - pequeno)
     _analisar()
-    print(f"Clientes ativos: {_numero(total_clientes)} em {len(operadoras)} operadoras")
+    print(f"Clientes ativos: {numero(total_clientes)} em {len(operadoras)} operadoras")
 
     tempos_servico, tempos_sql, consultas_grande = [], [], set()
     for rodada in range(rodadas):
@@ -164,24 +123,23 @@ def medir(total_clientes: int, rodadas: int) -> bool:
                 duracao, criados = _rodar_sql_puro(mes_sql)
                 tempos_sql.append(duracao)
             if criados != total_clientes:
-                _falhar(f"{lado} criou {criados} processos em vez de {total_clientes}.")
+                falhar(f"{lado} criou {criados} processos em vez de {total_clientes}.")
         print(
-            f"  rodada {rodada + 1}: serviço {_numero(tempos_servico[-1], 3)} s"
-            f" · SQL puro {_numero(tempos_sql[-1], 3)} s"
+            f"  rodada {rodada + 1}: serviço {numero(tempos_servico[-1], 3)} s · SQL puro {numero(tempos_sql[-1], 3)} s"
         )
 
     servico, sql = statistics.median(tempos_servico), statistics.median(tempos_sql)
     razao = servico / sql
     consultas_constantes = consultas_grande == {consultas_pequeno}
-    print(f"Serviço processos_criar_mensais (mediana de {rodadas}): {_numero(servico, 3)} s")
-    print(f"SQL puro INSERT ... SELECT (mediana de {rodadas}): {_numero(sql, 3)} s")
-    print(f"Razão serviço / SQL puro: {_numero(razao, 2)}")
+    print(f"Serviço processos_criar_mensais (mediana de {rodadas}): {numero(servico, 3)} s")
+    print(f"SQL puro INSERT ... SELECT (mediana de {rodadas}): {numero(sql, 3)} s")
+    print(f"Razão serviço / SQL puro: {numero(razao, 2)}")
     print(
-        f"Consultas do serviço: {', '.join(map(str, sorted(consultas_grande)))} com {_numero(total_clientes)} clientes;"
-        f" {consultas_pequeno} com {_numero(pequeno)} clientes"
+        f"Consultas do serviço: {', '.join(map(str, sorted(consultas_grande)))} com {numero(total_clientes)} clientes;"
+        f" {consultas_pequeno} com {numero(pequeno)} clientes"
     )
     ok = razao <= RAZAO_MAXIMA and consultas_constantes
-    print(f"ALVO: razão <= {_numero(RAZAO_MAXIMA)} e consultas constantes: {'OK' if ok else 'FALHOU'}")
+    print(f"ALVO: razão <= {numero(RAZAO_MAXIMA)} e consultas constantes: {'OK' if ok else 'FALHOU'}")
     return ok
 
 
@@ -194,17 +152,10 @@ def main() -> None:
         parser.error("--clientes e --rodadas precisam ser positivos")
 
     url = os.environ.get("DATABASE_URL", URL_PADRAO)
-    _conferir_postgres(url)
-    _preparar_django(url)
-
-    from django.test.utils import setup_databases, teardown_databases
-
-    print(f"Banco descartável {os.environ['BRM_TEST_DATABASE_NAME']} em {_sem_senha(url).rsplit('/', 1)[0]}")
-    configuracao = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
-    try:
+    conferir_postgres(url)
+    preparar_django(url, os.environ.get("BRM_BENCH_DATABASE_NAME", "brm_bench"))
+    with banco_descartavel(url):
         ok = medir(args.clientes, args.rodadas)
-    finally:
-        teardown_databases(configuracao, verbosity=0)
     sys.exit(0 if ok else 1)
 
 

@@ -13,8 +13,6 @@ Exit status 0 when the target holds, 1 otherwise or when PostgreSQL or Redis can
 import argparse
 import os
 import resource
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -22,61 +20,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from criar_processos import RAIZ, URL_PADRAO, _conferir_postgres, _falhar, _numero, _sem_senha  # noqa: E402
+from comum import (  # noqa: E402
+    REDIS_PADRAO,
+    URL_PADRAO,
+    apagar_fila,
+    banco_descartavel,
+    conferir_postgres,
+    conferir_redis,
+    falhar,
+    iniciar_celery,
+    numero,
+    parar,
+    preparar_django,
+)
 
 RAZAO_MAXIMA = 1.2
 
 
-def _conferir_redis(url: str) -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        _falhar(f"Redis inacessível em {url}: {exc}. Suba o redis-server ou aponte REDIS_URL para um que responda.")
-
-
-def _preparar_django(url: str, redis_url: str, fila: str) -> None:
-    sys.path.insert(0, str(RAIZ))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "brm.settings.test"
-    os.environ["DATABASE_URL"] = url
-    os.environ["BRM_TEST_DATABASE_NAME"] = os.environ.get("BRM_BENCH_PIPELINE_DATABASE_NAME", "brm_bench_pipeline")
-    os.environ["DATABASE_POOL"] = "false"
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["BRM_CELERY_FILA"] = fila
-    import django
-
-    django.setup()
-
-
-def _iniciar_worker(concorrencia: int, log: Path) -> subprocess.Popen:
-    from django.conf import settings
-    from django.db import connection
-
-    dados = connection.settings_dict
-    ambiente = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{dados['USER'] or 'postgres'}@{dados['HOST'] or '127.0.0.1'}:"
-            f"{dados['PORT'] or 5432}/{dados['NAME']}"
-        ),
-        "BRM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "PYTHONUNBUFFERED": "1",
-    }
-    comando = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "brm",
-        "worker",
-        "--loglevel",
-        os.environ.get("BRM_BENCH_LOGLEVEL", "WARNING"),
-    ]
-    comando += ["--concurrency", str(concorrencia), "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    return subprocess.Popen(
-        comando, cwd=RAIZ, env=ambiente, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
-    )
+def _iniciar_worker(concorrencia: int, log: Path):
+    nivel = os.environ.get("BRM_BENCH_LOGLEVEL", "WARNING")
+    argumentos = ["worker", "--loglevel", nivel, "--concurrency", str(concorrencia)]
+    return iniciar_celery([*argumentos, "--without-gossip", "--without-mingle", "--without-heartbeat"], log)
 
 
 def medir(downloads: int, duracao: float, limite: int, concorrencia: int, polling_ms: int) -> bool:
@@ -116,16 +80,15 @@ def medir(downloads: int, duracao: float, limite: int, concorrencia: int, pollin
             inicio = time.perf_counter()
             resultado = execucoes_solicitar_downloads(por=None)
             if resultado.enfileiradas != downloads:
-                _falhar(f"{resultado.enfileiradas} downloads enfileirados em vez de {downloads}.")
+                falhar(f"{resultado.enfileiradas} downloads enfileirados em vez de {downloads}.")
             prazo = inicio + max(120.0, 10 * downloads * duracao / limite)
             while Execucao.objects.filter(status__in=Execucao.ATIVOS).exists():
                 if time.perf_counter() > prazo:
-                    _falhar(f"as execuções não terminaram no prazo; veja {log}")
+                    falhar(f"as execuções não terminaram no prazo; veja {log}")
                 time.sleep(0.05)
             makespan = time.perf_counter() - inicio
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+            parar([worker])
         uso = resource.getrusage(resource.RUSAGE_CHILDREN)
         estatisticas = simulador.estatisticas()
     connection.close()
@@ -136,18 +99,16 @@ def medir(downloads: int, duracao: float, limite: int, concorrencia: int, pollin
     ideal = downloads * duracao / limite
     razao = makespan / ideal
     print(
-        f"Downloads: {downloads} · duração de cada trabalho no simulador: {_numero(duracao, 1)} s"
+        f"Downloads: {downloads} · duração de cada trabalho no simulador: {numero(duracao, 1)} s"
         f" · limite global: {limite}"
     )
     print(f"Concluídos com sucesso: {sucessos} · pico simultâneo no simulador: {estatisticas['max_simultaneos']}")
-    print(f"Makespan: {_numero(makespan, 2)} s")
-    print(f"Makespan ideal (downloads × duração / limite): {_numero(ideal, 2)} s")
-    print(f"Razão makespan / ideal: {_numero(razao, 3)}")
-    print(f"CPU do worker por trabalho: {_numero(1000 * cpu / downloads, 1)} ms")
+    print(f"Makespan: {numero(makespan, 2)} s")
+    print(f"Makespan ideal (downloads × duração / limite): {numero(ideal, 2)} s")
+    print(f"Razão makespan / ideal: {numero(razao, 3)}")
+    print(f"CPU do worker por trabalho: {numero(1000 * cpu / downloads, 1)} ms")
     ok = razao <= RAZAO_MAXIMA and sucessos == downloads and estatisticas["max_simultaneos"] <= limite
-    print(
-        f"ALVO: razão <= {_numero(RAZAO_MAXIMA, 1)}, todos concluídos e limite respeitado: {'OK' if ok else 'FALHOU'}"
-    )
+    print(f"ALVO: razão <= {numero(RAZAO_MAXIMA, 1)}, todos concluídos e limite respeitado: {'OK' if ok else 'FALHOU'}")
     return ok
 
 
@@ -164,8 +125,8 @@ def _detalhar_tempos() -> None:
     robo = [(f - i).total_seconds() for _, _, i, f, _ in linhas if i and f]
     percebido = [(u - f).total_seconds() for _, _, _, f, u in linhas if f and u]
     print(
-        f"Médias por trabalho: envio (vaga → robô aceitou) {_numero(mean(envio) * 1000)} ms · "
-        f"no robô {_numero(mean(robo) * 1000)} ms · fim no robô → fatura gravada {_numero(mean(percebido) * 1000)} ms"
+        f"Médias por trabalho: envio (vaga → robô aceitou) {numero(mean(envio) * 1000)} ms · "
+        f"no robô {numero(mean(robo) * 1000)} ms · fim no robô → fatura gravada {numero(mean(percebido) * 1000)} ms"
     )
 
 
@@ -181,23 +142,17 @@ def main() -> None:
         parser.error("os valores precisam ser positivos")
 
     url = os.environ.get("DATABASE_URL", URL_PADRAO)
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    _conferir_postgres(url)
-    _conferir_redis(redis_url)
+    redis_url = os.environ.get("REDIS_URL", REDIS_PADRAO)
+    conferir_postgres(url)
+    conferir_redis(redis_url)
     fila = f"brm-bench-{uuid.uuid4().hex[:8]}"
-    _preparar_django(url, redis_url, fila)
-
-    from django.test.utils import setup_databases, teardown_databases
-
-    print(f"Banco descartável {os.environ['BRM_TEST_DATABASE_NAME']} em {_sem_senha(url).rsplit('/', 1)[0]}")
-    configuracao = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    banco = os.environ.get("BRM_BENCH_PIPELINE_DATABASE_NAME", "brm_bench_pipeline")
+    preparar_django(url, banco, redis_url=redis_url, fila=fila)
     try:
-        ok = medir(args.downloads, args.duracao, args.limite, args.concorrencia, args.polling_ms)
+        with banco_descartavel(url):
+            ok = medir(args.downloads, args.duracao, args.limite, args.concorrencia, args.polling_ms)
     finally:
-        teardown_databases(configuracao, verbosity=0)
-        import redis
-
-        redis.Redis.from_url(redis_url).delete(fila)
+        apagar_fila(redis_url, fila)
     sys.exit(0 if ok else 1)
 
 

@@ -1,0 +1,126 @@
+"""What the benchmarks share: checking the services, a throwaway database, Celery processes, Brazilian numbers."""
+
+import os
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+RAIZ = Path(__file__).resolve().parent.parent
+URL_PADRAO = "postgres://postgres@127.0.0.1:5432/postgres"
+REDIS_PADRAO = "redis://127.0.0.1:6379/0"
+
+
+def numero(valor: float, casas: int = 0) -> str:
+    """Brazilian digits: 50.000 and 0,412."""
+    texto = f"{valor:,.{casas}f}"
+    return texto.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def sem_senha(url: str) -> str:
+    partes = urlsplit(url)
+    return f"{partes.hostname or 'localhost'}:{partes.port or 5432}/{partes.path.lstrip('/')}"
+
+
+def falhar(mensagem: str) -> None:
+    print(f"ERRO: {mensagem}", file=sys.stderr)
+    sys.exit(1)
+
+
+def conferir_postgres(url: str) -> None:
+    if not url.startswith(("postgres://", "postgresql://")):
+        falhar(f"o benchmark precisa de PostgreSQL, e DATABASE_URL aponta para {url.split(':', 1)[0]}.")
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        falhar(
+            f"PostgreSQL inacessível em {sem_senha(url)}: {str(exc).strip()}\n"
+            "Suba o PostgreSQL ou aponte DATABASE_URL para um servidor que aceite conexões."
+        )
+
+
+def conferir_redis(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        falhar(f"Redis inacessível em {url}: {exc}. Suba o redis-server ou aponte REDIS_URL para um que responda.")
+
+
+def preparar_django(url: str, banco: str, *, redis_url: str | None = None, fila: str | None = None) -> None:
+    """Django on the test settings, pointed at a scratch database `banco` on the server of `url`."""
+    sys.path.insert(0, str(RAIZ))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "brm.settings.test"
+    os.environ["DATABASE_URL"] = url
+    os.environ["BRM_TEST_DATABASE_NAME"] = banco
+    # One plain connection: the measurement should not include the pool's behaviour.
+    os.environ["DATABASE_POOL"] = "false"
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    if fila:
+        os.environ["BRM_CELERY_FILA"] = fila
+    import django
+
+    django.setup()
+
+
+@contextmanager
+def banco_descartavel(url: str):
+    """The scratch database with the migrations applied, dropped at the end whatever happens."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    print(f"Banco descartável {os.environ['BRM_TEST_DATABASE_NAME']} em {sem_senha(url).rsplit('/', 1)[0]}")
+    configuracao = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    try:
+        yield
+    finally:
+        teardown_databases(configuracao, verbosity=0)
+
+
+def apagar_fila(redis_url: str, fila: str) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).delete(fila)
+
+
+def iniciar_celery(argumentos: list[str], log: Path) -> subprocess.Popen:
+    """A Celery process (worker or beat) on the scratch database and this run's queue, logging to `log`."""
+    from django.conf import settings
+    from django.db import connection
+
+    dados = connection.settings_dict
+    senha = f":{dados['PASSWORD']}" if dados.get("PASSWORD") else ""
+    ambiente = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{dados['USER'] or 'postgres'}{senha}@{dados['HOST'] or '127.0.0.1'}:"
+            f"{dados['PORT'] or 5432}/{dados['NAME']}"
+        ),
+        "BRM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PYTHONUNBUFFERED": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "brm", *argumentos],
+        cwd=RAIZ,
+        env=ambiente,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def parar(filhos: list[subprocess.Popen]) -> None:
+    for filho in filhos:
+        if filho.poll() is None:
+            os.killpg(filho.pid, signal.SIGTERM)
+    for filho in filhos:
+        try:
+            filho.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(filho.pid, signal.SIGKILL)
+            filho.wait(timeout=5)
