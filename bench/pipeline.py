@@ -100,7 +100,7 @@ def medir(downloads: int, duracao: float, limite: int, concorrencia: int, pollin
     razao = makespan / ideal
     print(
         f"Downloads: {downloads} · duração de cada trabalho no simulador: {numero(duracao, 1)} s"
-        f" · limite global: {limite}"
+        f" · limite global: {limite} · worker com {concorrencia} processos · acompanhamento a cada {polling_ms} ms"
     )
     print(f"Concluídos com sucesso: {sucessos} · pico simultâneo no simulador: {estatisticas['max_simultaneos']}")
     print(f"Makespan: {numero(makespan, 2)} s")
@@ -135,7 +135,12 @@ def main() -> None:
     parser.add_argument("--downloads", type=int, default=500)
     parser.add_argument("--duracao", type=float, default=1.0, help="duração de cada trabalho no simulador (s)")
     parser.add_argument("--limite", type=int, default=20, help="limite global de trabalhos simultâneos")
-    parser.add_argument("--concorrencia", type=int, default=4, help="processos do worker Celery")
+    parser.add_argument(
+        "--concorrencia",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="processos do worker Celery (padrão: um por CPU, como o próprio Celery)",
+    )
     parser.add_argument("--polling-ms", type=int, default=200, help="intervalo de acompanhamento (ms)")
     args = parser.parse_args()
     if min(args.downloads, args.limite, args.concorrencia) < 1 or args.duracao <= 0:
