@@ -33,6 +33,7 @@ from comum import (  # noqa: E402
     conferir_redis,
     falhar,
     iniciar_celery,
+    numero,
     parar,
     preparar_django,
 )
@@ -105,12 +106,12 @@ def medir(execucoes: int, log_dir: Path) -> bool:
 
     linhas = list(AgendamentoExecucao.objects.filter(agendamento=agendamento).order_by("inicio")[:execucoes])
     atrasos = []
-    for numero, linha in enumerate(linhas, start=1):
+    for ordem, linha in enumerate(linhas, start=1):
         devido = linha.inicio.replace(second=0, microsecond=0)
         atraso = (linha.inicio - devido).total_seconds()
         atrasos.append(atraso)
         print(
-            f"  execução {numero}: devida às {_hora(devido, fuso)}, tarefa começou às {_hora(linha.inicio, fuso)}"
+            f"  execução {ordem}: devida às {_hora(devido, fuso)}, tarefa começou às {_hora(linha.inicio, fuso)}"
             f" → {numero(atraso, 3)} s ({linha.get_status_display().lower()})"
         )
     mediana, maximo = statistics.median(atrasos), max(atrasos)
