@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from brm.common.admin import HistoricoInline, SomenteLeituraAdmin, badge, badge_status, truncar
+from brm.common.admin import HistoricoInline, SituacaoErroMixin, SomenteLeituraAdmin, badge, badge_status
 from brm.common.errors import ErroDeNegocio
 
 from .forms import AgendamentoForm
@@ -53,7 +53,8 @@ def plural(quantidade: int, singular: str, varios: str) -> str:
     return f"{quantidade} {singular if quantidade == 1 else varios}"
 
 
-class AgendamentoExecucaoInline(HistoricoInline):
+class AgendamentoExecucaoInline(SituacaoErroMixin, HistoricoInline):
+    tamanho_erro = 160
     model = AgendamentoExecucao
     limite = 20
     show_change_link = True
@@ -73,14 +74,6 @@ class AgendamentoExecucaoInline(HistoricoInline):
             return "—"
         segundos = (obj.fim - obj.inicio).total_seconds()
         return f"{segundos:.1f} s".replace(".", ",") if segundos < 120 else f"{segundos / 60:.0f} min"
-
-    @admin.display(description="situação")
-    def situacao(self, obj):
-        return badge_status(obj)
-
-    @admin.display(description="erro")
-    def erro_resumo(self, obj):
-        return truncar(obj.erro, 160)
 
 
 @admin.register(Agendamento)
@@ -304,18 +297,10 @@ class AgendamentoAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgendamentoExecucao)
-class AgendamentoExecucaoAdmin(SomenteLeituraAdmin):
+class AgendamentoExecucaoAdmin(SituacaoErroMixin, SomenteLeituraAdmin):
     list_display = ("agendamento", "inicio", "fim", "situacao", "solicitado_por", "erro_resumo")
     list_filter = ("status", "agendamento")
     list_select_related = ("agendamento", "solicitado_por")
     search_fields = ("agendamento__nome", "erro")
     date_hierarchy = "inicio"
     fields = ("agendamento", "inicio", "fim", "status", "resultado", "erro", "solicitado_por")
-
-    @admin.display(description="situação", ordering="status")
-    def situacao(self, obj):
-        return badge_status(obj)
-
-    @admin.display(description="erro")
-    def erro_resumo(self, obj):
-        return truncar(obj.erro)

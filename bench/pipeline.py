@@ -121,11 +121,11 @@ def _detalhar_tempos() -> None:
     linhas = Execucao.objects.filter(status=Execucao.Status.SUCESSO).values_list(
         "criado_em", "enviado_em", "iniciado_em", "finalizado_em", "updated_at"
     )
-    envio = [(i - e).total_seconds() for _, e, i, _, _ in linhas if e and i]
+    ate_rodar = [(i - e).total_seconds() for _, e, i, _, _ in linhas if e and i]
     robo = [(f - i).total_seconds() for _, _, i, f, _ in linhas if i and f]
     percebido = [(u - f).total_seconds() for _, _, _, f, u in linhas if f and u]
     print(
-        f"Médias por trabalho: envio (vaga → robô aceitou) {numero(mean(envio) * 1000)} ms · "
+        f"Médias por trabalho: vaga → robô começou a rodar {numero(mean(ate_rodar) * 1000)} ms · "
         f"no robô {numero(mean(robo) * 1000)} ms · fim no robô → fatura gravada {numero(mean(percebido) * 1000)} ms"
     )
 

@@ -43,6 +43,20 @@ def aplicar_em_lote(modeladmin, request, objetos, servico, *, feito: tuple[str, 
     return feitos
 
 
+class SituacaoErroMixin:
+    """The status badge and the first words of the error, for lists and inlines of runs and jobs."""
+
+    tamanho_erro = 80
+
+    @admin.display(description="situação", ordering="status")
+    def situacao(self, obj):
+        return badge_status(obj)
+
+    @admin.display(description="erro")
+    def erro_resumo(self, obj):
+        return truncar(obj.erro, self.tamanho_erro)
+
+
 def truncar(texto: str, tamanho: int = 80) -> str:
     return Truncator(texto or "").chars(tamanho)
 

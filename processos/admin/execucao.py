@@ -11,6 +11,7 @@ from brm.common.admin import (
     BuscaCNPJMixin,
     HistoricoInline,
     SalvarSoAlteradosMixin,
+    SituacaoErroMixin,
     SomenteLeituraAdmin,
     badge,
     badge_status,
@@ -48,7 +49,9 @@ class LogInline(HistoricoInline):
 
 
 @admin.register(Execucao)
-class ExecucaoAdmin(ControlesDaExecucaoMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin):
+class ExecucaoAdmin(
+    ControlesDaExecucaoMixin, SituacaoErroMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
+):
     campo_cnpj = "processo__cliente__cnpj"
     list_display = (
         "processo",
@@ -110,14 +113,6 @@ class ExecucaoAdmin(ControlesDaExecucaoMixin, BuscaCNPJMixin, SalvarSoAlteradosM
                 # Nothing on the page can be edited any more: a save button would only confuse.
                 context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    @admin.display(description="situação", ordering="status")
-    def situacao(self, obj):
-        return badge_status(obj)
-
-    @admin.display(description="erro")
-    def erro_resumo(self, obj):
-        return truncar(obj.erro)
 
     @admin.display(description="linhas de log")
     def linhas_de_log(self, obj):

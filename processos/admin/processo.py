@@ -8,10 +8,10 @@ from brm.common.admin import (
     BuscaCNPJMixin,
     HistoricoInline,
     SalvarSoAlteradosMixin,
+    SituacaoErroMixin,
     aplicar_em_lote,
     badge,
     badge_status,
-    truncar,
 )
 from brm.common.formatacao import formatar_competencia, formatar_moeda
 
@@ -53,20 +53,12 @@ class EventoInline(HistoricoInline):
         return badge(obj.get_para_display(), Processo.CORES.get(obj.para))
 
 
-class ExecucaoInline(HistoricoInline):
+class ExecucaoInline(SituacaoErroMixin, HistoricoInline):
     model = Execucao
     limite = 20
     show_change_link = True
     verbose_name_plural = "execuções do robô (últimas 20)"
     fields = readonly_fields = ("tipo", "situacao", "origem", "tentativa", "criado_em", "finalizado_em", "erro_resumo")
-
-    @admin.display(description="situação")
-    def situacao(self, obj):
-        return badge_status(obj)
-
-    @admin.display(description="erro")
-    def erro_resumo(self, obj):
-        return truncar(obj.erro)
 
 
 @admin.register(Processo)

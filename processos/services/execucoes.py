@@ -535,9 +535,8 @@ def execucoes_acompanhar() -> ResultadoAcompanhamento:
     resultado.acompanhadas = len(execucoes)
     if not execucoes:
         return resultado
-    fins = [_acompanhar_item(e, configuracao, limite) for e in execucoes]
-    for fim, linhas in fins:
-        resultado.linhas_de_log += linhas
+    for execucao in execucoes:
+        fim = _acompanhar_item(execucao, configuracao, limite, resultado)
         if fim == E.SUCESSO:
             resultado.concluidas += 1
         elif fim == E.FALHA:
@@ -545,7 +544,9 @@ def execucoes_acompanhar() -> ResultadoAcompanhamento:
     return resultado
 
 
-def _acompanhar_item(execucao: Execucao, configuracao: ConfiguracaoRPA, limite: dt.datetime) -> tuple[str, int]:
+def _acompanhar_item(
+    execucao: Execucao, configuracao: ConfiguracaoRPA, limite: dt.datetime, resultado: ResultadoAcompanhamento
+) -> str:
     """One running job: fail it past the time limit, otherwise read it and finish it if it ended."""
     if execucao.enviado_em and execucao.enviado_em < limite:
         prazo = _duracao(configuracao.timeout_execucao_segundos)
@@ -556,14 +557,13 @@ def _acompanhar_item(execucao: Execucao, configuracao: ConfiguracaoRPA, limite: 
             de=E.EM_EXECUCAO,
         ):
             _cancelar_no_robo(execucao)
-            return E.FALHA, 0
-        return execucao.status, 0
-    parcial = ResultadoAcompanhamento()
+            return E.FALHA
+        return execucao.status
     try:
-        return _acompanhar_uma(execucao, configuracao, parcial), parcial.linhas_de_log
+        return _acompanhar_uma(execucao, configuracao, resultado)
     except ErroRPA as erro:
         logger.warning("Execução %s: não foi possível ler a situação no robô: %s", execucao.pk, erro)
-        return E.EM_EXECUCAO, parcial.linhas_de_log
+        return E.EM_EXECUCAO
 
 
 def _duracao(segundos: int) -> str:
