@@ -212,6 +212,38 @@ class Execucao(BaseModel):
         return self.CORES.get(self.status, "#6c757d")
 
 
+class ExecucaoEvento(BaseModel):
+    """One status change of a robot job: the execution's history (from, to, when, why, by whom).
+
+    Written by `execucao_mudar_status`, the one function that changes an execution's status, in the same
+    transaction as the change. `por` is the person who asked for it; none when the system or the robot did.
+    """
+
+    execucao = models.ForeignKey(Execucao, verbose_name="execução", on_delete=models.CASCADE, related_name="eventos")
+    de = models.CharField("de", max_length=12, choices=Execucao.Status.choices, blank=True)
+    para = models.CharField("para", max_length=12, choices=Execucao.Status.choices)
+    quando = models.DateTimeField("quando", auto_now_add=True)
+    motivo = models.TextField("motivo", blank=True)
+    por = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="por",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Vazio quando foi o sistema ou o robô.",
+    )
+
+    class Meta:
+        verbose_name = "evento da execução"
+        verbose_name_plural = "eventos das execuções"
+        ordering = ["execucao", "quando"]
+        indexes = [models.Index(fields=["execucao", "quando"], name="execucaoevento_exec_quando_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_de_display() or '—'} → {self.get_para_display()}"
+
+
 class ExecucaoLog(BaseModel):
     """One log line written by the robot during a job. (execucao, seq) is unique: lines read twice are stored once."""
 
