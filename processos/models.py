@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from brm.common.formatacao import formatar_competencia
 from brm.common.models import BaseModel
@@ -140,6 +141,7 @@ class Execucao(BaseModel):
         Status.CANCELADA: "#495057",
     }
     ATIVOS = (Status.PENDENTE, Status.ENVIANDO, Status.EM_EXECUCAO)
+    REEXECUTAVEIS = (Status.FALHA, Status.CANCELADA)
 
     processo = models.ForeignKey(Processo, verbose_name="processo", on_delete=models.PROTECT, related_name="execucoes")
     tipo = models.CharField("tipo", max_length=20, choices=Tipo.choices)
@@ -222,7 +224,7 @@ class ExecucaoEvento(BaseModel):
     execucao = models.ForeignKey(Execucao, verbose_name="execução", on_delete=models.CASCADE, related_name="eventos")
     de = models.CharField("de", max_length=12, choices=Execucao.Status.choices, blank=True)
     para = models.CharField("para", max_length=12, choices=Execucao.Status.choices)
-    quando = models.DateTimeField("quando", auto_now_add=True)
+    quando = models.DateTimeField("quando", default=timezone.now)
     motivo = models.TextField("motivo", blank=True)
     por = models.ForeignKey(
         settings.AUTH_USER_MODEL,

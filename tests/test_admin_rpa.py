@@ -11,7 +11,7 @@ from django.contrib.messages import constants, get_messages
 from django.urls import reverse
 
 from brm.rpa.models import ConfiguracaoRPA
-from brm.rpa.selectors import cliente_rpa_obter, configuracao_rpa_obter
+from brm.rpa.selectors import api_robos_obter, configuracao_rpa_obter
 from brm.rpa.services import configuracao_rpa_testar_conexao
 from brm.rpa.simulador import Simulador
 
@@ -222,11 +222,11 @@ def test_testar_conexao_nao_inicia_trabalho_no_robo(configuracao, simulador):
 
 
 def test_testar_conexao_nao_deixa_rastro_na_sessao_dos_outros_chamados(configuracao):
-    compartilhada = cliente_rpa_obter(configuracao=configuracao).sessao
+    compartilhada = api_robos_obter(configuracao=configuracao).sessao
 
     configuracao_rpa_testar_conexao(configuracao=configuracao)
 
-    assert cliente_rpa_obter(configuracao=configuracao).sessao is compartilhada
+    assert api_robos_obter(configuracao=configuracao).sessao is compartilhada
     assert compartilhada.hooks["response"] == []
 
 

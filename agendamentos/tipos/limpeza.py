@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 
 from brm.usuarios.models import Usuario
-from processos.models import ExecucaoLog
+from processos.selectors import execucoes_log_anteriores_a
 
 from ..models import AgendamentoExecucao
 from .base import Campo, Tipo, padrao, validar_campos
@@ -52,7 +52,7 @@ def _eventos_antigos(antes_de: dt.datetime) -> QuerySet | None:
 def limpeza_executar(*, parametros: dict, agora: dt.datetime, fuso: str, por: Usuario | None) -> dict:
     limpos = limpeza_validar(parametros)
     antes_de = agora - dt.timedelta(days=limpos["dias_retencao"])
-    linhas = apagar_em_lotes(ExecucaoLog.objects.filter(quando__lt=antes_de))
+    linhas = apagar_em_lotes(execucoes_log_anteriores_a(antes_de))
     # A run still going (this one included) is never history yet.
     historico = apagar_em_lotes(
         AgendamentoExecucao.objects.filter(inicio__lt=antes_de).exclude(status=AgendamentoExecucao.Status.EM_EXECUCAO)

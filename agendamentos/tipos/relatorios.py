@@ -14,13 +14,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 
 from brm.common.errors import ErroDeNegocio
 from brm.common.formatacao import formatar_competencia, formatar_moeda
 from brm.usuarios.models import Usuario
-from processos.models import Execucao, Processo
+from processos.models import Processo
+from processos.selectors import processos_do_mes_para_planilha, processos_resumo_do_mes
 
 from .base import Campo, Tipo, data_local, invalido, mes_anterior, padrao, validar_campos
 
@@ -69,57 +69,31 @@ class Resumo:
 
 def resumo_do_mes(*, competencia: dt.date, hoje: dt.date, dias_vencimento: int) -> Resumo:
     """The numbers of the e-mail, with money already formatted for a Brazilian reader."""
-    resumo = Resumo(competencia=competencia, hoje=hoje, dias_vencimento=dias_vencimento)
-    processos = Processo.objects.filter(competencia=competencia)
-    contagem = dict(processos.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    for status in Processo.Status:
-        resumo.por_status.append({"situacao": status.label, "n": contagem.get(status.value, 0)})
-    resumo.total_processos = sum(contagem.values())
-    resumo.valor_total = processos.aggregate(total=Sum("valor_total"))["total"] or Decimal("0")
-    for linha in (
-        processos.values("cliente__operadora__nome")
-        .annotate(n=Count("id"), valor=Sum("valor_total"))
-        .order_by("cliente__operadora__nome")
-    ):
-        resumo.por_operadora.append(
-            {
-                "operadora": linha["cliente__operadora__nome"],
-                "n": linha["n"],
-                "valor": formatar_moeda(linha["valor"] or Decimal("0")),
-            }
-        )
-
-    falhas = Execucao.objects.filter(status=Execucao.Status.FALHA, processo__competencia=competencia)
-    resumo.total_falhas = falhas.count()
-    # Only failures nobody has re-run yet: the ones that still need someone.
-    pendentes = (
-        falhas.filter(reexecucoes__isnull=True)
-        .select_related("processo__cliente__operadora")
-        .order_by("processo__cliente__operadora__nome", "processo__cliente__razao_social")
+    dados = processos_resumo_do_mes(
+        competencia=competencia, hoje=hoje, dias_vencimento=dias_vencimento, maximo_linhas=MAXIMO_LINHAS
     )
-    resumo.total_falhas_pendentes = pendentes.count()
-    for execucao in pendentes[:MAXIMO_LINHAS]:
-        cliente = execucao.processo.cliente
-        resumo.falhas.append(
+    return Resumo(
+        competencia=competencia,
+        hoje=hoje,
+        dias_vencimento=dias_vencimento,
+        total_processos=dados.total_processos,
+        valor_total=dados.valor_total,
+        por_status=[{"situacao": status.label, "n": dados.por_status[status.value]} for status in Processo.Status],
+        por_operadora=[{**linha, "valor": formatar_moeda(linha["valor"])} for linha in dados.por_operadora],
+        total_falhas=dados.total_falhas,
+        total_falhas_pendentes=dados.total_falhas_pendentes,
+        falhas=[
             {
-                "cliente": str(cliente),
-                "operadora": cliente.operadora.nome,
+                "cliente": str(execucao.processo.cliente),
+                "operadora": execucao.processo.cliente.operadora.nome,
                 "tipo": execucao.get_tipo_display(),
                 "tentativa": execucao.tentativa,
                 "erro": execucao.erro or "sem mensagem de erro",
             }
-        )
-
-    # Any month's invoice counts here: a due date is urgent whatever the month, and overdue ones most of all.
-    a_vencer = (
-        Processo.objects.filter(vencimento__isnull=False, vencimento__lte=hoje + dt.timedelta(days=dias_vencimento))
-        .exclude(status=Processo.Status.UPLOAD_REALIZADO)
-        .select_related("cliente__operadora")
-        .order_by("vencimento", "cliente__razao_social")
-    )
-    resumo.total_a_vencer = a_vencer.count()
-    for processo in a_vencer[:MAXIMO_LINHAS]:
-        resumo.a_vencer.append(
+            for execucao in dados.falhas
+        ],
+        total_a_vencer=dados.total_a_vencer,
+        a_vencer=[
             {
                 "cliente": str(processo.cliente),
                 "operadora": processo.cliente.operadora.nome,
@@ -129,8 +103,9 @@ def resumo_do_mes(*, competencia: dt.date, hoje: dt.date, dias_vencimento: int) 
                 "valor": formatar_moeda(processo.valor_total),
                 "situacao": processo.get_status_display(),
             }
-        )
-    return resumo
+            for processo in dados.a_vencer
+        ],
+    )
 
 
 CABECALHO_CSV = [
@@ -162,12 +137,7 @@ def csv_do_mes(competencia: dt.date) -> bytes:
     saida = io.StringIO()
     escritor = csv.writer(saida, delimiter=";", lineterminator="\r\n")
     escritor.writerow(CABECALHO_CSV)
-    processos = (
-        Processo.objects.filter(competencia=competencia)
-        .select_related("cliente__operadora")
-        .order_by("cliente__operadora__nome", "cliente__razao_social", "cliente__conta")
-    )
-    for processo in processos.iterator(chunk_size=2000):
+    for processo in processos_do_mes_para_planilha(competencia):
         cliente = processo.cliente
         escritor.writerow(
             [

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .cliente import ClienteRPA
+from .api_robos import ApiRobos
 from .models import ConfiguracaoRPA
 
 
@@ -20,9 +20,9 @@ def configuracao_rpa_obter() -> ConfiguracaoRPA:
     return configuracao
 
 
-def cliente_rpa_obter(*, configuracao: ConfiguracaoRPA, url_base: str = "", token: str = "") -> ClienteRPA:
+def api_robos_obter(*, configuracao: ConfiguracaoRPA, url_base: str = "", token: str = "") -> ApiRobos:
     """A client for the global API, or for a third-party robot's own address, with the given token if any."""
-    return ClienteRPA(
+    return ApiRobos(
         url_base=url_base or configuracao.url_base,
         token=token or configuracao.token,
         timeout=float(configuracao.timeout_http_segundos),

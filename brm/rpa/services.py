@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import requests
 
-from .cliente import ErroRPA, JobNaoEncontrado
+from .api_robos import ErroRPA, JobNaoEncontrado
 from .models import ConfiguracaoRPA
-from .selectors import cliente_rpa_obter
+from .selectors import api_robos_obter
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def configuracao_rpa_testar_conexao(*, configuracao: ConfiguracaoRPA) -> Resulta
     finds nothing: a JSON 404 shows that the address is the robot API and that it accepted the token,
     and it starts nothing on the robots.
     """
-    cliente = cliente_rpa_obter(configuracao=configuracao)
+    cliente = api_robos_obter(configuracao=configuracao)
     url = cliente.url_base
     respostas: list[requests.Response] = []
     with requests.Session() as sessao:

@@ -15,10 +15,10 @@ from brm.common.admin import aplicar_em_lote, badge_status
 from brm.common.errors import ErroDeNegocio
 
 from ..models import Execucao
+from ..selectors import execucao_pode_ser_cancelada, execucao_pode_ser_reexecutada
 from ..services import execucao_cancelar, execucao_reexecutar
 
 E = Execucao.Status
-REEXECUTAVEIS = (E.FALHA, E.CANCELADA)
 
 
 class ControlesDaExecucaoMixin:
@@ -41,8 +41,8 @@ class ControlesDaExecucaoMixin:
         return {
             "situacao_badge": badge_status(execucao),
             "erro_em_destaque": execucao.erro if execucao.status == E.FALHA else "",
-            "pode_reexecutar": pode and execucao.status in REEXECUTAVEIS,
-            "pode_cancelar": pode and execucao.status in Execucao.ATIVOS,
+            "pode_reexecutar": pode and execucao_pode_ser_reexecutada(execucao),
+            "pode_cancelar": pode and execucao_pode_ser_cancelada(execucao),
             "url_processo": reverse(f"{self.admin_site.name}:processos_processo_change", args=[execucao.processo_id]),
         }
 

@@ -18,7 +18,7 @@ from brm.common.admin import (
     truncar,
 )
 
-from ..models import Execucao, ExecucaoLog, Processo, ProcessoEvento
+from ..models import Execucao, ExecucaoEvento, ExecucaoLog, Processo, ProcessoEvento
 from .controles import ControlesDaExecucaoMixin
 
 
@@ -39,6 +39,20 @@ class ProcessoEventoAdmin(BuscaCNPJMixin, SomenteLeituraAdmin):
     @admin.display(description="motivo")
     def motivo_resumo(self, obj):
         return truncar(obj.motivo)
+
+
+class HistoricoExecucaoInline(HistoricoInline):
+    model = ExecucaoEvento
+    verbose_name = "mudança de situação"
+    verbose_name_plural = "histórico da execução"
+    fields = readonly_fields = ("quando", "de", "para_badge", "por", "motivo")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("por")
+
+    @admin.display(description="para")
+    def para_badge(self, obj):
+        return badge(obj.get_para_display(), Execucao.CORES.get(obj.para))
 
 
 class LogInline(HistoricoInline):
@@ -68,7 +82,7 @@ class ExecucaoAdmin(
     search_fields = ("processo__cliente__razao_social", "processo__cliente__cnpj", "job_id")
     date_hierarchy = "criado_em"
     autocomplete_fields = ("processo",)
-    inlines = [LogInline]
+    inlines = [HistoricoExecucaoInline, LogInline]
     actions = ["reexecutar_selecionadas", "cancelar_selecionadas"]
     fieldsets = (
         (None, {"fields": ("processo", "tipo", "origem", "situacao")}),

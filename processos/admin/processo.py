@@ -16,10 +16,11 @@ from brm.common.admin import (
 from brm.common.formatacao import formatar_competencia, formatar_moeda
 
 from ..models import Execucao, Processo, ProcessoEvento
-from ..services import processo_aprovar, processo_rejeitar
+from ..selectors import processo_pode_receber_fatura, processo_pode_ser_aprovado
+from ..services import processo_aprovar, processo_criar, processo_rejeitar
 from .forms import ProcessoAdicionarForm, RejeitarForm
 from .robos import RobosDoProcessoMixin
-from .views import PaginasDoProcessoMixin, pode_receber_fatura, pode_ser_aprovado
+from .views import PaginasDoProcessoMixin
 
 
 class CompetenciaFilter(admin.SimpleListFilter):
@@ -152,12 +153,23 @@ class ProcessoAdmin(
             kwargs["form"] = ProcessoAdicionarForm
         return super().get_form(request, obj, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A process typed in here is created by the service, which writes the first event of its timeline.
+        criado = processo_criar(
+            cliente=form.cleaned_data["cliente"], competencia=form.cleaned_data["competencia"], por=request.user
+        )
+        obj.pk = criado.pk
+        obj.refresh_from_db()
+        return None
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(
                 situacao_badge=badge_status(obj),
-                pode_enviar_fatura=self.has_enviar_fatura_permission(request) and pode_receber_fatura(obj),
-                pode_aprovar=self.has_aprovar_permission(request) and pode_ser_aprovado(obj),
+                pode_enviar_fatura=self.has_enviar_fatura_permission(request) and processo_pode_receber_fatura(obj),
+                pode_aprovar=self.has_aprovar_permission(request) and processo_pode_ser_aprovado(obj),
                 **self.contexto_dos_robos(request, obj),
                 show_save=False,
                 show_save_and_continue=False,

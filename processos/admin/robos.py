@@ -16,51 +16,17 @@ from brm.common.admin import aplicar_em_lote, badge_status, plural
 from brm.common.errors import ErroDeNegocio
 
 from ..models import Execucao, Processo
+from ..selectors import (
+    EM_ANDAMENTO,
+    ROTULOS_SEM_DOWNLOAD,
+    frase_sem_download,
+    processo_execucoes_em_andamento,
+    processo_motivo_sem_download,
+    processo_recusa_execucao,
+)
 from ..services import execucao_solicitar, execucoes_solicitar_downloads
 
-S = Processo.Status
 T = Execucao.Tipo
-
-# Why a selected process got no download: a short label for a list, a sentence for one process.
-FORA_DE_SITUACAO = "situacao"
-SEM_ROBO = "sem_robo"
-INATIVO = "inativo"
-EM_ANDAMENTO = "em_andamento"
-ROTULOS = {
-    FORA_DE_SITUACAO: ("em outra situação", "em outras situações"),
-    SEM_ROBO: ("de operadora sem robô", "de operadoras sem robô"),
-    INATIVO: ("de cliente ou operadora inativos", "de clientes ou operadoras inativos"),
-    EM_ANDAMENTO: ("já com download em andamento", "já com download em andamento"),
-}
-
-
-def motivo_sem_download(processo: Processo) -> str | None:
-    """Which of the download service's conditions the process misses, to explain a refusal; None if none.
-
-    Only to tell people why: the service decides, and a live download is seen only by what it skipped.
-    """
-    operadora = processo.cliente.operadora
-    if processo.status != S.AGUARDANDO_DOWNLOAD:
-        return FORA_DE_SITUACAO
-    if not operadora.possui_rpa:
-        return SEM_ROBO
-    if not (processo.cliente.ativo and operadora.ativa):
-        return INATIVO
-    return None
-
-
-def frase_sem_download(processo: Processo, motivo: str) -> str:
-    return {
-        FORA_DE_SITUACAO: f"ele está em “{processo.get_status_display()}”, e só processos aguardando download "
-        "têm fatura a baixar",
-        SEM_ROBO: f"a operadora {processo.cliente.operadora} não tem robô; envie a fatura manualmente",
-        INATIVO: "o cliente ou a operadora estão inativos",
-        EM_ANDAMENTO: "já há um download em andamento",
-    }[motivo]
-
-
-def execucoes_em_andamento(processo: Processo) -> list[Execucao]:
-    return list(processo.execucoes.filter(status__in=Execucao.ATIVOS).order_by("criado_em"))
 
 
 class RobosDoProcessoMixin:
@@ -83,14 +49,16 @@ class RobosDoProcessoMixin:
 
     def contexto_dos_robos(self, request, processo: Processo) -> dict:
         """What the change page needs to offer the robot buttons only where they apply."""
-        em_andamento = execucoes_em_andamento(processo)
+        em_andamento = processo_execucoes_em_andamento(processo)
         tipos_vivos = {execucao.tipo for execucao in em_andamento}
         pode = self.has_comandar_robos_permission(request)
         return {
             "pode_baixar_fatura": pode
-            and motivo_sem_download(processo) is None
+            and processo_recusa_execucao(processo, T.DOWNLOAD_FATURA) is None
             and T.DOWNLOAD_FATURA not in tipos_vivos,
-            "pode_enviar_sat": pode and processo.status == S.AGUARDANDO_ENVIO_SAT and T.UPLOAD_SAT not in tipos_vivos,
+            "pode_enviar_sat": pode
+            and processo_recusa_execucao(processo, T.UPLOAD_SAT) is None
+            and T.UPLOAD_SAT not in tipos_vivos,
             "execucoes_em_andamento": [
                 format_html(
                     '<a href="{}">{}</a> {}',
@@ -120,7 +88,7 @@ class RobosDoProcessoMixin:
                 messages.SUCCESS,
             )
         else:
-            motivo = motivo_sem_download(processo) or EM_ANDAMENTO
+            motivo = processo_motivo_sem_download(processo) or EM_ANDAMENTO
             self.message_user(
                 request,
                 f"O download da fatura de {processo} não foi enfileirado: {frase_sem_download(processo, motivo)}.",
@@ -161,13 +129,13 @@ class RobosDoProcessoMixin:
         if fora <= 0:
             self.message_user(request, f"{texto}.", messages.SUCCESS)
             return
-        motivos = Counter(motivo for processo in processos if (motivo := motivo_sem_download(processo)))
+        motivos = Counter(motivo for processo in processos if (motivo := processo_motivo_sem_download(processo)))
         # Whatever passed every other condition and was not queued was skipped for a live download.
         em_andamento = fora - sum(motivos.values())
         if em_andamento > 0:
             motivos[EM_ANDAMENTO] = em_andamento
         detalhes = ", ".join(
-            f"{quantidade} {ROTULOS[motivo][quantidade != 1]}"
+            f"{quantidade} {ROTULOS_SEM_DOWNLOAD[motivo][quantidade != 1]}"
             for motivo, quantidade in motivos.items()
             if quantidade > 0
         )

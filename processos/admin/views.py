@@ -17,29 +17,15 @@ from brm.common.errors import ErroDeNegocio
 from brm.common.formatacao import formatar_competencia
 
 from ..models import Processo
+from ..selectors import processo_pode_receber_fatura, processo_pode_ser_rejeitado
 from ..services import (
-    TRANSICOES,
+    competencia_atual,
     processo_aprovar,
     processo_registrar_fatura,
     processo_rejeitar,
     processos_criar_mensais,
 )
-from ..services.criacao import competencia_atual
 from .forms import CriarMensaisForm, EnviarFaturaForm, RejeitarForm
-
-S = Processo.Status
-
-
-def pode_receber_fatura(processo: Processo) -> bool:
-    return S.AGUARDANDO_APROVACAO in TRANSICOES.get(processo.status, ())
-
-
-def pode_ser_aprovado(processo: Processo) -> bool:
-    return S.AGUARDANDO_ENVIO_SAT in TRANSICOES.get(processo.status, ())
-
-
-def pode_ser_rejeitado(processo: Processo) -> bool:
-    return S.AGUARDANDO_DOWNLOAD in TRANSICOES.get(processo.status, ())
 
 
 class PaginasDoProcessoMixin:
@@ -97,7 +83,7 @@ class PaginasDoProcessoMixin:
         processo = self._obter(request, object_id)
         if not self.has_enviar_fatura_permission(request):
             raise PermissionDenied
-        if request.method != "POST" and not pode_receber_fatura(processo):
+        if request.method != "POST" and not processo_pode_receber_fatura(processo):
             self.message_user(
                 request, f"Um processo em “{processo.get_status_display()}” não recebe fatura.", messages.WARNING
             )
@@ -141,7 +127,7 @@ class PaginasDoProcessoMixin:
         processo = self._obter(request, object_id)
         if not self.has_aprovar_permission(request):
             raise PermissionDenied
-        if request.method != "POST" and not pode_ser_rejeitado(processo):
+        if request.method != "POST" and not processo_pode_ser_rejeitado(processo):
             self.message_user(
                 request, f"Um processo em “{processo.get_status_display()}” não pode ser rejeitado.", messages.WARNING
             )

@@ -3,13 +3,16 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from brm.common.errors import ErroDeNegocio
+from brm.common.formatacao import formatar_competencia
+from brm.usuarios.models import Usuario
 from clientes.models import Cliente
 from operadoras.models import Operadora
 
-from ..models import Processo
+from ..models import Processo, ProcessoEvento
 
 
 @dataclass(frozen=True)
@@ -102,3 +105,29 @@ def processos_criar_mensais(
         )
         criados = cursor.rowcount
     return ResultadoCriacao(competencia=competencia, elegiveis=elegiveis, criados=criados, dry_run=False)
+
+
+@transaction.atomic
+def processo_criar(*, cliente: Cliente, competencia: dt.date, por: Usuario | None) -> Processo:
+    """One process typed in by a person, with the first event of its timeline.
+
+    The month is the first day of `competencia`'s month; a second process for the same client and month
+    is refused with a clear sentence, and nothing is written.
+    """
+    if por is not None and not por.has_perm("processos.add_processo"):
+        raise ErroDeNegocio("Você não tem permissão para criar processos.", codigo=ErroDeNegocio.PERMISSAO)
+    competencia = competencia.replace(day=1)
+    processo = Processo(cliente=cliente, competencia=competencia)
+    try:
+        with transaction.atomic():
+            processo.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ErroDeNegocio(
+            f"Já existe um processo de {cliente} para {formatar_competencia(competencia)}.",
+            codigo=ErroDeNegocio.CONFLITO,
+            dados={"cliente": str(cliente.pk), "competencia": f"{competencia:%Y-%m}"},
+        ) from exc
+    ProcessoEvento.objects.create(
+        processo=processo, de="", para=processo.status, por=por, motivo="Processo criado manualmente."
+    )
+    return processo

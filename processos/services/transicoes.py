@@ -23,15 +23,10 @@ from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
 from ..models import Execucao, Processo, ProcessoEvento
+from ..regras import TRANSICOES
+from .pedido import execucao_solicitar
 
 S = Processo.Status
-
-TRANSICOES: dict[str, set[str]] = {
-    S.AGUARDANDO_DOWNLOAD: {S.AGUARDANDO_APROVACAO},
-    S.AGUARDANDO_APROVACAO: {S.AGUARDANDO_ENVIO_SAT, S.AGUARDANDO_DOWNLOAD},
-    S.AGUARDANDO_ENVIO_SAT: {S.UPLOAD_REALIZADO},
-    S.UPLOAD_REALIZADO: set(),
-}
 
 PDF_ASSINATURA = b"%PDF-"
 _BLOCO = 1024 * 1024
@@ -69,8 +64,6 @@ def _transicionar(
 @transaction.atomic
 def processo_aprovar(*, processo: Processo, por: Usuario) -> Processo:
     """The invoice is right: the process waits for the SAT upload, which is queued at once."""
-    from .execucoes import execucao_solicitar
-
     _exigir_permissao(por, "processos.aprovar_processo", "aprovar faturas")
     processo = _transicionar(
         processo=processo,

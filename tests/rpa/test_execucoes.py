@@ -13,26 +13,24 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from brm.common import tarefas as fila_de_tarefas
 from brm.common.errors import ErroDeNegocio
-from brm.rpa.cliente import ClienteRPA, LinhaLog
+from brm.rpa.api_robos import ApiRobos, LinhaLog
 from brm.rpa.models import ConfiguracaoRPA
 from brm.rpa.simulador import Simulador
-from processos import tasks
 from processos.models import Execucao, ExecucaoLog, Processo, ProcessoEvento
 from processos.services import (
     execucao_cancelar,
-    execucao_reexecutar,
-    execucao_solicitar,
-    execucoes_solicitar_downloads,
-    processo_aprovar,
-    processo_registrar_fatura,
-)
-from processos.services import execucoes as servico_execucoes
-from processos.services.execucoes import (
     execucao_enviar,
+    execucao_reexecutar,
     execucao_registrar_logs,
+    execucao_solicitar,
     execucoes_acompanhar,
     execucoes_despachar,
+    execucoes_solicitar_downloads,
+    filas,
+    processo_aprovar,
+    processo_registrar_fatura,
 )
 from tests.factories import ClienteFactory, ExecucaoFactory, OperadoraFactory, ProcessoFactory
 
@@ -65,19 +63,18 @@ def simulador(_servidor):
 def tarefas(monkeypatch):
     """The Celery tasks the services queue, recorded as (name, args, kwargs) instead of reaching a broker."""
     enfileiradas = []
+    nomes = {filas.TAREFA_DESPACHAR: "despachar", filas.TAREFA_ENVIAR: "enviar", filas.TAREFA_ACOMPANHAR: "acompanhar"}
 
-    def registrar(nome):
-        return lambda *args, **kwargs: enfileiradas.append((nome, args, kwargs))
+    def enfileirar(nome, *args, countdown=None):
+        enfileiradas.append((nomes.get(nome, nome), args, {"countdown": countdown} if countdown else {}))
 
-    monkeypatch.setattr(tasks.despachar_execucoes, "delay", registrar("despachar"))
-    monkeypatch.setattr(tasks.enviar_execucao, "delay", registrar("enviar"))
-    monkeypatch.setattr(tasks.acompanhar_execucoes, "apply_async", registrar("acompanhar"))
+    monkeypatch.setattr(fila_de_tarefas, "enfileirar", enfileirar)
     # Queuing the next poll may go through Redis before Celery (to queue one poll, not one per send): the
     # service's helper is replaced whole, so no test here needs a broker or sees another run's marks.
     monkeypatch.setattr(
-        servico_execucoes,
-        "_agendar_acompanhamento",
-        lambda configuracao: enfileiradas.append(("acompanhar", (configuracao.intervalo_polling_ms,), {})),
+        filas,
+        "acompanhamento_agendar",
+        lambda intervalo_ms, **kwargs: enfileiradas.append(("acompanhar", (intervalo_ms,), {})),
     )
     return enfileiradas
 
@@ -146,8 +143,8 @@ def rodar(*execucoes, prazo: float = 10.0, apressando: bool = False) -> None:
         time.sleep(0.05)
 
 
-def robo(simulador) -> ClienteRPA:
-    return ClienteRPA(url_base=simulador.url, token=simulador.token, timeout=2)
+def robo(simulador) -> ApiRobos:
+    return ApiRobos(url_base=simulador.url, token=simulador.token, timeout=2)
 
 
 def jobs_da(simulador, execucao) -> int:
@@ -841,7 +838,7 @@ def test_cancelada_enquanto_era_enviada_o_job_criado_e_cancelado_no_robo(
 ):
     execucao = solicitar_download(operador)
     execucoes_despachar()
-    executar = ClienteRPA.executar
+    executar = ApiRobos.executar
     criados = []
 
     def executar_e_cancelar(cliente, robo_nome, payload):
@@ -850,7 +847,7 @@ def test_cancelada_enquanto_era_enviada_o_job_criado_e_cancelado_no_robo(
         execucao_cancelar(execucao=Execucao.objects.get(pk=execucao.pk), por=operador)
         return iniciado
 
-    monkeypatch.setattr(ClienteRPA, "executar", executar_e_cancelar)
+    monkeypatch.setattr(ApiRobos, "executar", executar_e_cancelar)
 
     execucao_enviar(execucao_id=execucao.pk)
 

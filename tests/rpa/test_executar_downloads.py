@@ -11,8 +11,9 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from processos import tasks
+from brm.common import tarefas as fila_de_tarefas
 from processos.models import Execucao, Processo
+from processos.services import filas
 from tests.factories import ExecucaoFactory, OperadoraFactory, ProcessoFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,8 @@ RAIZ = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def tarefas(monkeypatch):
     enfileiradas = []
-    monkeypatch.setattr(tasks.despachar_execucoes, "delay", lambda *a, **k: enfileiradas.append("despachar"))
+    nomes = {filas.TAREFA_DESPACHAR: "despachar"}
+    monkeypatch.setattr(fila_de_tarefas, "enfileirar", lambda nome, *a, **k: enfileiradas.append(nomes.get(nome, nome)))
     return enfileiradas
 
 

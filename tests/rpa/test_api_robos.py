@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from brm.rpa.cliente import ClienteRPA, ErroRPA, JobNaoEncontrado, LinhaLog
+from brm.rpa.api_robos import ApiRobos, ErroRPA, JobNaoEncontrado, LinhaLog
 from brm.rpa.simulador import Simulador
 
 TOKEN = "token-do-cliente"
@@ -28,7 +28,7 @@ def simulador(_servidor):
 
 @pytest.fixture
 def cliente(simulador):
-    return ClienteRPA(url_base=simulador.url, token=TOKEN, timeout=0.5)
+    return ApiRobos(url_base=simulador.url, token=TOKEN, timeout=0.5)
 
 
 def payload(referencia="ref-1", **extra):
@@ -101,7 +101,7 @@ def test_job_que_falhou_traz_codigo_e_mensagem_do_robo(cliente, simulador):
 
 def test_porta_fechada_e_erro_temporario_de_conexao():
     url = f"http://127.0.0.1:{porta_fechada()}"
-    cliente = ClienteRPA(url_base=url, token=TOKEN, timeout=0.5)
+    cliente = ApiRobos(url_base=url, token=TOKEN, timeout=0.5)
 
     with pytest.raises(ErroRPA) as erro:
         cliente.executar("vivo", payload())
@@ -236,7 +236,7 @@ def test_job_perdido_pelo_robo_e_job_nao_encontrado(cliente, simulador):
 
 
 def test_token_recusado_e_permanente_e_pede_ao_administrador_que_atualize(simulador):
-    cliente = ClienteRPA(url_base=simulador.url, token="errado", timeout=0.5)
+    cliente = ApiRobos(url_base=simulador.url, token="errado", timeout=0.5)
 
     with pytest.raises(ErroRPA) as erro:
         cliente.executar("vivo", payload())

@@ -1,4 +1,4 @@
-"""The robot API client: the one module that knows the contract in docs/rpa-api.md.
+"""The robot API's HTTP client (`ApiRobos`): the one module that knows the contract in docs/rpa-api.md.
 
 Every call has a timeout. Every failure becomes an `ErroRPA` that says whether trying again later may
 work (`transitorio`) and carries a sentence a person can act on. Answers are read leniently.
@@ -90,7 +90,7 @@ class LinhaLog:
     mensagem: str
 
 
-class ClienteRPA:
+class ApiRobos:
     def __init__(self, *, url_base: str, token: str, timeout: float = 15.0, sessao: requests.Session | None = None):
         self.url_base = url_base.rstrip("/")
         self.token = token

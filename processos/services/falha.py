@@ -1,0 +1,67 @@
+"""How a robot job fails: FALHA with a sentence a person can act on, and the automatic re-run when it may pass."""
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brm.rpa.api_robos import CODIGOS_PASSAGEIROS
+from brm.rpa.selectors import configuracao_rpa_obter
+
+from ..models import Execucao, Processo
+from ..regras import STATUS_DO_PROCESSO
+from .execucao_estado import execucao_mudar_status
+
+logger = logging.getLogger(__name__)
+
+E = Execucao.Status
+# Failure codes after which an automatic re-run may succeed (the robot's own plus ours).
+CODIGOS_REEXECUTAVEIS = CODIGOS_PASSAGEIROS | {"TEMPO_ESGOTADO", "SHA256_DIVERGENTE", "API_INDISPONIVEL"}
+
+
+def execucao_falhar(execucao: Execucao, mensagem: str, *, codigo: str, de: str, **campos) -> bool:
+    """End the execution in FALHA and, when the failure may pass, queue the automatic re-run.
+
+    False when the execution had already left `de` (someone else finished or cancelled it).
+    """
+    agora = timezone.now()
+    with transaction.atomic():
+        if not execucao_mudar_status(
+            execucao=execucao,
+            de=de,
+            para=E.FALHA,
+            motivo=mensagem,
+            agora=agora,
+            erro=mensagem,
+            finalizado_em=agora,
+            resultado={**(execucao.resultado or {}), "codigo": codigo},
+            **campos,
+        ):
+            return False
+        _reexecutar_automaticamente(execucao, codigo)
+    logger.info("Execução %s falhou (%s): %s", execucao.pk, codigo, mensagem)
+    return True
+
+
+def _reexecutar_automaticamente(execucao: Execucao, codigo: str) -> None:
+    configuracao = configuracao_rpa_obter()
+    if codigo not in CODIGOS_REEXECUTAVEIS or execucao.tentativa > configuracao.reexecucoes_automaticas:
+        return
+    processo = Processo.objects.get(pk=execucao.processo_id)
+    if processo.status != STATUS_DO_PROCESSO[execucao.tipo]:
+        return
+    try:
+        with transaction.atomic():
+            Execucao.objects.create(
+                processo=processo,
+                tipo=execucao.tipo,
+                origem=Execucao.Origem.AUTOMATICA,
+                anterior=execucao,
+                tentativa=execucao.tentativa + 1,
+                solicitado_por_id=execucao.solicitado_por_id,
+                proxima_tentativa_em=timezone.now() + dt.timedelta(minutes=configuracao.intervalo_reexecucao_minutos),
+            )
+    except IntegrityError:
+        # Someone already queued a new job for this process.
+        pass

@@ -1,0 +1,167 @@
+"""Asking for robot jobs: one, a batch of downloads, a re-run; and cancelling one."""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brm.common.errors import ErroDeNegocio
+from brm.usuarios.models import Usuario
+
+from ..models import Execucao, Processo
+from ..selectors import (
+    execucao_pode_ser_cancelada,
+    execucao_pode_ser_reexecutada,
+    processo_recusa_execucao,
+    processos_candidatos_download,
+    processos_sem_download_ativo,
+)
+from . import filas
+from .criacao import competencia_atual
+from .execucao_estado import execucao_mudar_status, execucoes_criar
+from .robo import execucao_cancelar_no_robo
+
+E = Execucao.Status
+T = Execucao.Tipo
+
+
+def _exigir_permissao(por: Usuario | None) -> None:
+    if por is not None and not por.has_perm("processos.change_execucao"):
+        raise ErroDeNegocio("Você não tem permissão para comandar os robôs.", codigo=ErroDeNegocio.PERMISSAO)
+
+
+def _motivo_pedido(por: Usuario | None, origem: str) -> str:
+    rotulo = Execucao.Origem(origem).label
+    return f"Pedida por {por} ({rotulo.lower()})." if por else f"Pedida pelo sistema ({rotulo.lower()})."
+
+
+@transaction.atomic
+def execucao_solicitar(
+    *,
+    processo: Processo,
+    tipo: str,
+    por: Usuario | None,
+    origem: str = Execucao.Origem.MANUAL,
+    anterior: Execucao | None = None,
+    proxima_tentativa_em: dt.datetime | None = None,
+) -> Execucao:
+    """Queue a robot job for the process; at most one live job per process and kind."""
+    _exigir_permissao(por)
+    processo = Processo.objects.select_related("cliente__operadora").get(pk=processo.pk)
+    if recusa := processo_recusa_execucao(processo, tipo):
+        raise ErroDeNegocio(recusa, dados={"processo": str(processo.pk), "status": processo.status})
+    execucao = Execucao(
+        processo=processo,
+        tipo=tipo,
+        origem=origem,
+        solicitado_por=por,
+        anterior=anterior,
+        tentativa=(anterior.tentativa + 1) if anterior else 1,
+        proxima_tentativa_em=proxima_tentativa_em,
+    )
+    try:
+        with transaction.atomic():
+            execucoes_criar([execucao], motivo=_motivo_pedido(por, origem), por=por)
+    except IntegrityError as exc:
+        raise ErroDeNegocio(
+            f"Já existe um trabalho de “{T(tipo).label}” em andamento para {processo}.",
+            dados={"processo": str(processo.pk)},
+        ) from exc
+    filas.despacho_agendar()
+    return execucao
+
+
+@dataclass(frozen=True)
+class ResultadoSolicitacao:
+    enfileiradas: int
+    ignoradas: int
+
+
+@transaction.atomic
+def execucoes_solicitar_downloads(
+    *,
+    por: Usuario | None,
+    competencia: dt.date | None = None,
+    operadoras: list[str] | None = None,
+    processo_ids: list | None = None,
+    limite: int | None = None,
+    todos: bool = False,
+    origem: str = Execucao.Origem.MANUAL,
+    limite_simultaneas: int | None = None,
+) -> ResultadoSolicitacao:
+    """Queue downloads for the processes still waiting for their invoice.
+
+    Without `todos`, a process whose last download failed is left for a person (or the automatic re-run
+    policy); with it, those are queued again too, as re-runs of that failure. Processes with a live
+    download are never queued twice. With `limite_simultaneas`, the downloads queued by this call form a
+    batch of which at most that many run at once (on top of the global and per-operator limits).
+    """
+    _exigir_permissao(por)
+    if limite is not None and limite < 1:
+        raise ErroDeNegocio("O limite precisa ser um número positivo.", codigo=ErroDeNegocio.INVALIDO)
+    if limite_simultaneas is not None and limite_simultaneas < 1:
+        raise ErroDeNegocio(
+            "O limite de trabalhos simultâneos precisa ser um número positivo.", codigo=ErroDeNegocio.INVALIDO
+        )
+    lote = uuid.uuid4() if limite_simultaneas else None
+    candidatos = processos_candidatos_download(
+        competencia=competencia or competencia_atual(), operadoras=operadoras, processo_ids=processo_ids
+    )
+    total = candidatos.count()
+    candidatos = processos_sem_download_ativo(candidatos, todos=todos)
+    if limite:
+        candidatos = candidatos[:limite]
+    novas = []
+    for processo_id, ultimo_id, ultimo_status, ultima_tentativa in candidatos.values_list(
+        "pk", "ultimo_id", "ultimo_status", "ultima_tentativa"
+    ):
+        reexecucao = ultimo_status == E.FALHA
+        novas.append(
+            Execucao(
+                processo_id=processo_id,
+                tipo=T.DOWNLOAD_FATURA,
+                origem=Execucao.Origem.REEXECUCAO if reexecucao else origem,
+                solicitado_por=por,
+                anterior_id=ultimo_id if reexecucao else None,
+                tentativa=ultima_tentativa + 1 if reexecucao else 1,
+                lote=lote,
+                lote_limite=limite_simultaneas,
+            )
+        )
+    criadas = len(execucoes_criar(novas, motivo=_motivo_pedido(por, origem), por=por))
+    if criadas:
+        filas.despacho_agendar()
+    return ResultadoSolicitacao(enfileiradas=criadas, ignoradas=total - criadas)
+
+
+@transaction.atomic
+def execucao_reexecutar(*, execucao: Execucao, por: Usuario | None) -> Execucao:
+    """A new job linked to a failed or cancelled one (`tentativa + 1`)."""
+    if not execucao_pode_ser_reexecutada(execucao):
+        raise ErroDeNegocio(
+            f"Só execuções com falha ou canceladas podem ser reexecutadas; esta está “{execucao.get_status_display()}”."
+        )
+    return execucao_solicitar(
+        processo=execucao.processo, tipo=execucao.tipo, por=por, origem=Execucao.Origem.REEXECUCAO, anterior=execucao
+    )
+
+
+def execucao_cancelar(*, execucao: Execucao, por: Usuario | None, motivo: str = "") -> Execucao:
+    """Stop a job that has not finished; the robot is told to stop too when it already has the job."""
+    _exigir_permissao(por)
+    if not execucao_pode_ser_cancelada(execucao):
+        raise ErroDeNegocio(f"Uma execução “{execucao.get_status_display()}” não pode ser cancelada.")
+    quem = f" por {por}" if por else ""
+    motivo = motivo or f"Cancelada{quem}."
+    with transaction.atomic():
+        if not execucao_mudar_status(
+            execucao=execucao, para=E.CANCELADA, motivo=motivo, por=por, finalizado_em=timezone.now(), erro=motivo
+        ):
+            raise ErroDeNegocio("Esta execução acabou de mudar de situação. Recarregue a página.")
+        filas.despacho_agendar()
+    execucao.refresh_from_db()
+    if execucao.job_id:
+        execucao_cancelar_no_robo(execucao)
+    return execucao
