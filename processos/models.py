@@ -6,11 +6,6 @@ from brm.common.formatacao import formatar_competencia
 from brm.common.models import BaseModel
 
 
-def caminho_fatura(processo: "Processo", nome: str) -> str:
-    # A stored name we choose ourselves: nothing of the uploaded name reaches the file system.
-    return f"faturas/{processo.competencia:%Y-%m}/{processo.pk}.pdf"
-
-
 class Processo(BaseModel):
     """One client's invoice for one month, from download through approval to the SAT upload.
 
@@ -38,7 +33,9 @@ class Processo(BaseModel):
     status = models.CharField(
         "situação", max_length=24, choices=Status.choices, default=Status.AGUARDANDO_DOWNLOAD, db_index=True
     )
-    fatura = models.FileField("fatura (PDF)", upload_to=caminho_fatura, blank=True, max_length=255)
+    # Stored by `processo_registrar_fatura` under a name it chooses from the month, the id and the sha256:
+    # nothing of the uploaded name reaches the file system.
+    fatura = models.FileField("fatura (PDF)", upload_to="faturas/", blank=True, max_length=255)
     fatura_sha256 = models.CharField("SHA-256 da fatura", max_length=64, blank=True)
     fatura_nome_original = models.CharField("nome original do arquivo", max_length=255, blank=True)
     valor_total = models.DecimalField("valor total", max_digits=14, decimal_places=2, null=True, blank=True)
@@ -74,10 +71,6 @@ class Processo(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.cliente} · {formatar_competencia(self.competencia)}"
-
-    @property
-    def cor_status(self) -> str:
-        return self.CORES.get(self.status, "#6c757d")
 
 
 class ProcessoEvento(BaseModel):
@@ -208,10 +201,6 @@ class Execucao(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_tipo_display()} · {self.processo} · #{self.tentativa}"
-
-    @property
-    def cor_status(self) -> str:
-        return self.CORES.get(self.status, "#6c757d")
 
 
 class ExecucaoEvento(BaseModel):

@@ -46,8 +46,11 @@ def execucoes_mudar_status(
         anteriores = dict(linhas.values_list("pk", "status"))
         if anteriores:
             Execucao.objects.filter(pk__in=list(anteriores)).update(status=para, updated_at=agora, **campos)
+        # Read after the rows were claimed, so each execution's history is in the order its changes happened
+        # (the caller's `agora` may be older than a change another process made while this one waited).
+        quando = timezone.now()
         ExecucaoEvento.objects.bulk_create(
-            ExecucaoEvento(execucao_id=pk, de=status, para=para, motivo=motivo, por=por, quando=agora)
+            ExecucaoEvento(execucao_id=pk, de=status, para=para, motivo=motivo, por=por, quando=quando)
             for pk, status in anteriores.items()
         )
     return [pk for pk in ids if pk in anteriores]

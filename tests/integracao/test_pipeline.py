@@ -56,10 +56,17 @@ def test_mes_inteiro_vai_do_download_ao_sat_respeitando_os_limites(celery_proces
     assert estatisticas["max_simultaneos_por_robo"]["vivo"] <= 2
     assert estatisticas["max_simultaneos_por_robo"]["tim"] <= 1
     assert set(estatisticas["jobs_por_referencia"].values()) == {1}
-    # Every execution kept its log lines, each once.
+    # Every execution kept its log lines, each once, and its whole history, one row per status change.
+    E = Execucao.Status
     for execucao in Execucao.objects.all():
         seqs = list(execucao.logs.values_list("seq", flat=True))
         assert seqs and seqs == sorted(set(seqs))
+        assert list(execucao.eventos.order_by("quando").values_list("de", "para")) == [
+            ("", E.PENDENTE),
+            (E.PENDENTE, E.ENVIANDO),
+            (E.ENVIANDO, E.EM_EXECUCAO),
+            (E.EM_EXECUCAO, E.SUCESSO),
+        ]
 
 
 def test_worker_morto_com_sigkill_nao_perde_nem_duplica_trabalhos(celery_processos, simulador, configuracao_rpa):
