@@ -4,6 +4,8 @@ A data migration creates the groups from this table; later migrations that add m
 apply it again. Each entry is `app_label: [codenames]`.
 """
 
+from django.contrib.auth.models import Group
+
 GRUPOS = {
     "ADMIN": "Administradores",
     "OPERADOR": "Operadores",
@@ -67,6 +69,11 @@ PERMISSOES = {
         "agendamentos": _crud("agendamento", "view") + _crud("agendamentoexecucao", "view"),
     },
 }
+
+
+def grupo_do_papel_aplicar(*, usuario, papel: str) -> None:
+    """Make the user's groups exactly the group of `papel`."""
+    usuario.groups.set([Group.objects.get(name=GRUPOS[papel])])
 
 
 def aplicar_papeis(apps, permissoes: dict = PERMISSOES) -> None:
