@@ -1,7 +1,7 @@
 """Writes of the agendamentos app: the schedules and their beat tasks, the runs, the usual schedules."""
 
+from ..fila import TAREFA_BEAT
 from .cadastro import (
-    TAREFA_BEAT,
     agendamento_ativar,
     agendamento_atualizar,
     agendamento_criar,

@@ -19,10 +19,10 @@ from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
 from ..cron import proxima_execucao, validar_cron
+from ..fila import TAREFA_BEAT
 from ..models import Agendamento
 from ..tipos import tipo_obter
 
-TAREFA_BEAT = "agendamentos.executar_agendamento"
 CAMPOS_EDITAVEIS = ("nome", "tipo", "expressao_cron", "fuso_horario", "parametros", "ativo")
 
 
