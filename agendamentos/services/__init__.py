@@ -9,7 +9,6 @@ from .cadastro import (
     agendamento_excluir,
     agendamento_sincronizar,
     agendamento_validar,
-    fuso_validar,
     nome_tarefa_beat,
 )
 from .execucao import EXECUCAO_PRESA_APOS, agendamento_executar, agendamento_solicitar_execucao
@@ -29,6 +28,5 @@ __all__ = [
     "agendamento_solicitar_execucao",
     "agendamento_validar",
     "agendamentos_criar_padrao",
-    "fuso_validar",
     "nome_tarefa_beat",
 ]
