@@ -212,6 +212,22 @@ def test_editar_cron_pelo_formulario_atualiza_a_tarefa_do_beat(admin_logado):
     assert PeriodicTask.objects.filter(task="agendamentos.executar_agendamento").count() == 1
 
 
+def test_editar_agendamento_excluido_durante_a_edicao_avisa_sem_gravar(admin_logado, monkeypatch):
+    agendamento = criar()
+    # Someone else deletes it between the page loading the row and the save reading it again.
+    monkeypatch.setattr("agendamentos.admin.agendamento_por_id", lambda pk: None)
+
+    resposta = admin_logado.post(
+        url("change", agendamento),
+        formulario(nome="Outro nome", tipo=agendamento.tipo, expressao_cron="0 0 1 * *", parametros="{}"),
+    )
+
+    assert resposta.status_code == 302
+    assert "Este agendamento foi excluído enquanto você o editava." in textos(resposta)
+    agendamento.refresh_from_db()
+    assert agendamento.nome == "Criar processos do mês"
+
+
 def test_desmarcar_ativo_no_formulario_desliga_a_tarefa(admin_logado):
     agendamento = criar()
 
