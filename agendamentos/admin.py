@@ -22,7 +22,9 @@ from .forms import AgendamentoForm
 from .models import Agendamento, AgendamentoExecucao
 from .selectors import (
     agendamento_descricao_cron,
+    agendamento_por_id,
     agendamento_proximas_execucoes,
+    agendamento_ultima_execucao,
     agendamentos_com_ultima_situacao,
     no_fuso,
 )
@@ -185,7 +187,12 @@ class AgendamentoAdmin(admin.ModelAdmin):
             campos = {campo: dados[campo] for campo in CAMPOS_EDITAVEIS if campo in form.changed_data}
             # `parametros` also changes when validation filled in defaults the person left out.
             campos["parametros"] = dados["parametros"]
-            salvo = agendamento_atualizar(agendamento=Agendamento.objects.get(pk=obj.pk), por=request.user, **campos)
+            atual = agendamento_por_id(obj.pk)
+            if atual is None:
+                raise ErroDeNegocio(
+                    "Este agendamento foi excluído enquanto você o editava.", codigo=ErroDeNegocio.NAO_ENCONTRADO
+                )
+            salvo = agendamento_atualizar(agendamento=atual, por=request.user, **campos)
         else:
             salvo = agendamento_criar(por=request.user, **{campo: dados[campo] for campo in CAMPOS_EDITAVEIS})
         # The admin goes on with `obj` (history entry, redirect): it must be the row the service wrote.
@@ -221,7 +228,7 @@ class AgendamentoAdmin(admin.ModelAdmin):
         contexto = dict(extra_context or {})
         if agendamento is not None:
             pode = self.has_change_permission(request, agendamento)
-            ultima = agendamento.execucoes.order_by("-inicio").first()
+            ultima = agendamento_ultima_execucao(agendamento=agendamento)
             contexto.update(
                 pode_executar=pode,
                 pode_ativar=pode and not agendamento.ativo,

@@ -8,7 +8,8 @@ same constructor decides here what is valid: anything it refuses would be skippe
 import datetime as dt
 import re
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 from celery.schedules import crontab
 from cron_descriptor import ExpressionDescriptor, FormatException, Options, WrongArgumentException
@@ -77,8 +78,9 @@ def _tem_sete(valor: str) -> bool:
     return re.search(r"(?<![\d/])7(?!\d)", valor) is not None
 
 
-def validar_cron(expressao: str) -> dict[str, str]:
-    """The five named fields of `expressao`, or `ErroDeNegocio(INVALIDO, campo="expressao_cron")` in Portuguese."""
+def cron_validar(expressao: Any) -> str:
+    """`expressao` with single spaces once Celery's parser accepts it; otherwise
+    `ErroDeNegocio(INVALIDO, campo="expressao_cron")` with the reason in Portuguese."""
     campos = dict(zip(CAMPOS, _partes(expressao), strict=True))
     # One field at a time first, so the message names the field that is wrong: Celery's own messages do not.
     for campo, valor in campos.items():
@@ -100,7 +102,30 @@ def validar_cron(expressao: str) -> dict[str, str]:
         croniter(_normalizada(tabela), dt.datetime(2000, 1, 1), day_or=False).get_next(dt.datetime)
     except CroniterBadDateError as exc:
         raise _erro("Esta expressão nunca dispara: nenhuma data atende a todos os campos juntos.") from exc
-    return campos
+    return " ".join(campos.values())
+
+
+def cron_campos(expressao: str) -> dict[str, str]:
+    """The five fields of a valid expression, named as `CrontabSchedule`'s columns."""
+    return dict(zip(CAMPOS, cron_validar(expressao).split(), strict=True))
+
+
+@lru_cache(maxsize=1)
+def fusos_disponiveis() -> frozenset[str]:
+    # "localtime" is whatever the server is set to, and "Factory" is no place: neither is a schedule's zone.
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
+
+
+def fuso_validar(fuso: Any) -> str:
+    """The IANA time zone name a cron expression travels with; `ErroDeNegocio(INVALIDO, campo="fuso_horario")`."""
+    fuso = (fuso or "").strip() if isinstance(fuso, str) or fuso is None else str(fuso)
+    if fuso not in fusos_disponiveis():
+        raise ErroDeNegocio(
+            f"Fuso horário desconhecido: “{fuso}”. Use um nome IANA, por exemplo America/Sao_Paulo.",
+            codigo=ErroDeNegocio.INVALIDO,
+            dados={"campo": "fuso_horario"},
+        )
+    return fuso
 
 
 def _normalizada(tabela: crontab) -> str:
@@ -117,7 +142,7 @@ def _normalizada(tabela: crontab) -> str:
 
 @lru_cache(maxsize=256)
 def _normalizada_de(expressao: str) -> str:
-    return _normalizada(_crontab(validar_cron(expressao)))
+    return _normalizada(_crontab(cron_campos(expressao)))
 
 
 def proximas_execucoes(expressao: str, fuso: str, a_partir: dt.datetime, n: int = 5) -> list[dt.datetime]:
@@ -195,7 +220,7 @@ def _opcoes() -> Options:
 @lru_cache(maxsize=256)
 def descrever_cron(expressao: str) -> str:
     """The expression in plain Portuguese, with a note when Celery's AND rule for days applies."""
-    campos = validar_cron(expressao)
+    campos = cron_campos(expressao)
     try:
         texto = ExpressionDescriptor(" ".join(campos.values()), _opcoes()).get_description()
     except (FormatException, WrongArgumentException, ValueError, IndexError):

@@ -8,15 +8,9 @@ from django.utils.html import format_html, format_html_join
 
 from brm.common.errors import ErroDeNegocio
 
+from .cron import cron_validar, fuso_validar, fusos_disponiveis
 from .models import Agendamento
-from .services.cadastro import (
-    cron_validar,
-    fuso_validar,
-    fusos_disponiveis,
-    nome_validar,
-    parametros_validar,
-    tipo_validar,
-)
+from .services.cadastro import nome_validar, parametros_validar, tipo_validar
 from .tipos import TIPOS
 
 

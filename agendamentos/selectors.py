@@ -37,6 +37,23 @@ def agendamentos_com_ultima_situacao(queryset: QuerySet[Agendamento] | None = No
     return queryset.annotate(ultima_situacao=Subquery(ultima.values("status")[:1]))
 
 
+def agendamento_por_id(agendamento_id) -> Agendamento | None:
+    """The schedule as stored now, or None once it has been deleted."""
+    return Agendamento.objects.filter(pk=agendamento_id).first()
+
+
+def agendamento_ultima_execucao(*, agendamento: Agendamento) -> AgendamentoExecucao | None:
+    """The schedule's latest run, going or finished; None when it never ran."""
+    return agendamento.execucoes.order_by("-inicio").first()
+
+
+def agendamento_execucoes_encerradas(*, antes_de: dt.datetime) -> QuerySet[AgendamentoExecucao]:
+    """Runs of any schedule that started before `antes_de` and have ended (a run still going is not history)."""
+    return AgendamentoExecucao.objects.filter(inicio__lt=antes_de).exclude(
+        status=AgendamentoExecucao.Status.EM_EXECUCAO
+    )
+
+
 def agendamento_proximas_execucoes(
     *, agendamento: Agendamento, agora: dt.datetime | None = None, n: int = 5
 ) -> list[dt.datetime]:

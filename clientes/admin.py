@@ -1,8 +1,6 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from brm.common.admin import BuscaCNPJMixin, SegredosOcultosMixin, trocar_campos
-from brm.common.formatacao import formatar_competencia
-from processos.services import processos_criar_mensais
 
 from .models import Cliente
 
@@ -23,7 +21,6 @@ class ClienteAdmin(BuscaCNPJMixin, SegredosOcultosMixin, admin.ModelAdmin):
         ("Robô e SAT", {"fields": ("dados_rpa", "codigo_sat")}),
         ("Registro", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
-    actions = ["criar_processos_do_mes"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -34,26 +31,3 @@ class ClienteAdmin(BuscaCNPJMixin, SegredosOcultosMixin, admin.ModelAdmin):
     @admin.display(description="CNPJ", ordering="cnpj")
     def cnpj_formatado(self, obj):
         return obj.cnpj_formatado
-
-    def has_criar_processos_mensais_permission(self, request):
-        return request.user.has_perm("processos.criar_processos_mensais")
-
-    @admin.action(
-        description="Criar processos deste mês para os clientes selecionados", permissions=["criar_processos_mensais"]
-    )
-    def criar_processos_do_mes(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        resultado = processos_criar_mensais(cliente_ids=ids)
-        self.message_user(
-            request,
-            f"Competência {formatar_competencia(resultado.competencia)}: {resultado.criados} processos criados, "
-            f"{resultado.existentes} já existiam.",
-            messages.SUCCESS,
-        )
-        ignorados = len(ids) - resultado.elegiveis
-        if ignorados:
-            self.message_user(
-                request,
-                f"{ignorados} cliente(s) selecionado(s) ficaram de fora por estarem inativos ou em operadora inativa.",
-                messages.WARNING,
-            )

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, Q
 
 from .models import Operadora
+from .selectors import operadoras_com_clientes_ativos
 
 
 @admin.register(Operadora)
@@ -29,10 +29,8 @@ class OperadoraAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).annotate(_clientes_ativos=Count("clientes", filter=Q(clientes__ativo=True)))
-        )
+        return operadoras_com_clientes_ativos(super().get_queryset(request))
 
-    @admin.display(description="clientes ativos", ordering="_clientes_ativos")
+    @admin.display(description="clientes ativos", ordering="clientes_ativos")
     def clientes_ativos(self, obj):
-        return obj._clientes_ativos
+        return obj.clientes_ativos

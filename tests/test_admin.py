@@ -162,7 +162,7 @@ def test_operadora_lista_conta_clientes_ativos(client, admin_user):
     resposta = client.get(url(Operadora, "changelist"))
 
     assert resposta.status_code == 200
-    assert resposta.context["cl"].result_list.get(pk=operadora.pk)._clientes_ativos == 2
+    assert resposta.context["cl"].result_list.get(pk=operadora.pk).clientes_ativos == 2
 
 
 def test_operador_altera_cliente_e_senha_do_portal_em_branco_e_mantida(client, operador):

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from brm.common.demo import USUARIOS_DEMO
 from brm.common.fields import validar_cnpj
+from brm.local.demo import USUARIOS_DEMO
 from brm.usuarios.models import Usuario
 from brm.usuarios.papeis import GRUPOS
 from clientes.models import Cliente

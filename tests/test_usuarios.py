@@ -129,6 +129,35 @@ def test_usuario_criar_com_email_ja_usado_e_recusado():
     assert Usuario.objects.filter(email="ana@brm.test").count() == 1
 
 
+@pytest.mark.parametrize("papel", Usuario.Papel.values)
+def test_create_user_valida_e_poe_a_pessoa_no_grupo_do_papel(papel):
+    usuario = Usuario.objects.create_user(email="Pessoa@BRM.Test", password="senha-forte-123", papel=papel)
+
+    usuario = Usuario.objects.get(pk=usuario.pk)
+    assert usuario.email == "pessoa@brm.test"
+    assert _grupos(usuario) == [GRUPOS[papel]]
+    assert usuario.check_password("senha-forte-123")
+    assert not usuario.is_superuser
+
+
+def test_create_user_sem_papel_fica_so_com_leitura():
+    usuario = Usuario.objects.create_user(email="pessoa@brm.test")
+
+    assert usuario.papel == Usuario.Papel.LEITURA
+    assert _grupos(usuario) == ["Leitura"]
+    assert not usuario.has_usable_password()
+
+
+def test_create_user_com_email_ja_usado_e_recusado():
+    Usuario.objects.create_user(email="ana@brm.test", password="x-senha-123")
+
+    with pytest.raises(ValidationError) as info:
+        Usuario.objects.create_user(email="ANA@brm.test", password="outra-senha-123")
+
+    assert "email" in info.value.message_dict
+    assert Usuario.objects.filter(email="ana@brm.test").count() == 1
+
+
 def test_create_superuser_cria_administrador_no_grupo_certo():
     usuario = Usuario.objects.create_superuser(email="root@brm.test", password="x-senha-123", nome="Root")
 

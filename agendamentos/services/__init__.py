@@ -1,7 +1,7 @@
 """Writes of the agendamentos app: the schedules and their beat tasks, the runs, the usual schedules."""
 
+from ..fila import TAREFA_BEAT
 from .cadastro import (
-    TAREFA_BEAT,
     agendamento_ativar,
     agendamento_atualizar,
     agendamento_criar,
@@ -9,7 +9,6 @@ from .cadastro import (
     agendamento_excluir,
     agendamento_sincronizar,
     agendamento_validar,
-    fuso_validar,
     nome_tarefa_beat,
 )
 from .execucao import EXECUCAO_PRESA_APOS, agendamento_executar, agendamento_solicitar_execucao
@@ -29,6 +28,5 @@ __all__ = [
     "agendamento_solicitar_execucao",
     "agendamento_validar",
     "agendamentos_criar_padrao",
-    "fuso_validar",
     "nome_tarefa_beat",
 ]

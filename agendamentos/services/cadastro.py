@@ -7,9 +7,7 @@ service has validated.
 
 import datetime as dt
 import json
-from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,11 +16,11 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
-from ..cron import proxima_execucao, validar_cron
+from ..cron import cron_campos, cron_validar, fuso_validar, proxima_execucao
+from ..fila import TAREFA_BEAT
 from ..models import Agendamento
 from ..tipos import tipo_obter
 
-TAREFA_BEAT = "agendamentos.executar_agendamento"
 CAMPOS_EDITAVEIS = ("nome", "tipo", "expressao_cron", "fuso_horario", "parametros", "ativo")
 
 
@@ -58,26 +56,6 @@ def tipo_validar(tipo: Any) -> str:
     if tipo not in Agendamento.Tipo.values:
         raise _invalido(f"Tipo de agendamento desconhecido: “{tipo}”.", "tipo")
     return tipo
-
-
-@lru_cache(maxsize=1)
-def fusos_disponiveis() -> frozenset[str]:
-    # "localtime" is whatever the server is set to, and "Factory" is no place: neither is a schedule's zone.
-    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
-
-
-def fuso_validar(fuso: Any) -> str:
-    fuso = (fuso or "").strip() if isinstance(fuso, str) or fuso is None else str(fuso)
-    if fuso not in fusos_disponiveis():
-        raise _invalido(
-            f"Fuso horário desconhecido: “{fuso}”. Use um nome IANA, por exemplo America/Sao_Paulo.", "fuso_horario"
-        )
-    return fuso
-
-
-def cron_validar(expressao: Any) -> str:
-    """The expression with single spaces, once Celery's parser has accepted it."""
-    return " ".join(validar_cron(expressao).values())
 
 
 def parametros_validar(tipo: str, parametros: Any, *, ativo: bool) -> dict:
@@ -195,7 +173,7 @@ def agendamento_excluir(*, agendamento: Agendamento, por: Usuario | None) -> Non
 @transaction.atomic
 def agendamento_sincronizar(*, agendamento: Agendamento) -> Agendamento:
     """Make the schedule's `PeriodicTask` (and its `CrontabSchedule`) say exactly what the row says."""
-    campos = validar_cron(agendamento.expressao_cron)
+    campos = cron_campos(agendamento.expressao_cron)
     crontab = _crontab_obter(campos, agendamento.fuso_horario)
     tarefa = agendamento.periodic_task or PeriodicTask.objects.filter(name=nome_tarefa_beat(agendamento)).first()
     if tarefa is None:

@@ -18,6 +18,7 @@ from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
 from ..cron import proxima_execucao
+from ..fila import agendamento_enfileirar
 from ..models import Agendamento, AgendamentoExecucao
 from ..tipos import tipo_obter
 
@@ -37,10 +38,8 @@ def agendamento_solicitar_execucao(*, agendamento: Agendamento, por: Usuario) ->
     """“Executar agora”: queue the same task beat fires, once this transaction commits."""
     if not por.has_perm("agendamentos.change_agendamento"):
         raise ErroDeNegocio("Você não tem permissão para executar agendamentos.", codigo=ErroDeNegocio.PERMISSAO)
-    from ..tasks import executar_agendamento
-
     agendamento_id, usuario_id = str(agendamento.pk), str(por.pk)
-    transaction.on_commit(lambda: executar_agendamento.delay(agendamento_id, usuario_id))
+    transaction.on_commit(lambda: agendamento_enfileirar(agendamento_id=agendamento_id, solicitado_por_id=usuario_id))
 
 
 def agendamento_executar(

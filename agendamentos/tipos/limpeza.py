@@ -12,7 +12,7 @@ from django.db.models import Model, QuerySet
 from brm.usuarios.models import Usuario
 from processos.selectors import execucoes_log_anteriores_a
 
-from ..models import AgendamentoExecucao
+from ..selectors import agendamento_execucoes_encerradas
 from .base import Campo, Tipo, padrao, validar_campos
 
 CAMPOS = [Campo("dias_retencao", int, 90, minimo=1, maximo=3650)]
@@ -54,9 +54,7 @@ def limpeza_executar(*, parametros: dict, agora: dt.datetime, fuso: str, por: Us
     antes_de = agora - dt.timedelta(days=limpos["dias_retencao"])
     linhas = apagar_em_lotes(execucoes_log_anteriores_a(antes_de))
     # A run still going (this one included) is never history yet.
-    historico = apagar_em_lotes(
-        AgendamentoExecucao.objects.filter(inicio__lt=antes_de).exclude(status=AgendamentoExecucao.Status.EM_EXECUCAO)
-    )
+    historico = apagar_em_lotes(agendamento_execucoes_encerradas(antes_de=antes_de))
     eventos_antigos = _eventos_antigos(antes_de)
     eventos = apagar_em_lotes(eventos_antigos) if eventos_antigos is not None else 0
     return {

@@ -5,7 +5,7 @@ import datetime as dt
 from brm.common.errors import ErroDeNegocio
 from brm.rpa.selectors import configuracao_rpa_obter
 from brm.usuarios.models import Usuario
-from operadoras.models import Operadora
+from operadoras.selectors import operadoras_codigos_desconhecidos
 from processos.models import Execucao
 from processos.services import execucoes_solicitar_downloads, processos_criar_mensais
 
@@ -53,8 +53,7 @@ CAMPOS_DOWNLOADS = [
 def downloads_validar(parametros: dict) -> dict:
     limpos = validar_campos(parametros, CAMPOS_DOWNLOADS)
     if limpos["operadoras"]:
-        conhecidas = set(Operadora.objects.filter(codigo__in=limpos["operadoras"]).values_list("codigo", flat=True))
-        desconhecidas = [codigo for codigo in limpos["operadoras"] if codigo not in conhecidas]
+        desconhecidas = operadoras_codigos_desconhecidos(codigos=limpos["operadoras"])
         if desconhecidas:
             raise invalido(
                 f"Operadora desconhecida: {', '.join(desconhecidas)}. Use o código da operadora (por exemplo vivo).",

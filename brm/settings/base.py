@@ -89,6 +89,8 @@ LOCAL_APPS = [
     "clientes",
     "processos",
     "agendamentos",
+    # Demo data and the local launcher; above every app, so it comes last.
+    "brm.local",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1,25 +1,33 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from brm.common.fields import EncryptedTextField
 from brm.common.models import BaseModel
+
+from .papeis import grupo_do_papel_aplicar
 
 
 class UsuarioManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra):
-        from .services import usuario_criar
-
-        return usuario_criar(email=email, password=password, **extra)
+        """A validated user in the group of their `papel` (LEITURA unless given); no password means none usable."""
+        with transaction.atomic(using=self._db):
+            usuario = self.model(email=self.normalize_email(email).lower(), **extra)
+            if password:
+                usuario.set_password(password)
+            else:
+                usuario.set_unusable_password()
+            usuario.full_clean(exclude=["password"])
+            usuario.save(using=self._db)
+            grupo_do_papel_aplicar(usuario=usuario, papel=usuario.papel)
+        return usuario
 
     def create_superuser(self, email: str, password: str | None = None, **extra):
-        from .services import usuario_criar
-
         extra.setdefault("papel", Usuario.Papel.ADMIN)
-        return usuario_criar(email=email, password=password, is_superuser=True, **extra)
+        return self.create_user(email, password, is_superuser=True, **extra)
 
 
 class Usuario(BaseModel, AbstractBaseUser, PermissionsMixin):

@@ -4,6 +4,8 @@ A data migration creates the groups from this table; later migrations that add m
 apply it again. Each entry is `app_label: [codenames]`.
 """
 
+from django.contrib.auth.models import Group
+
 GRUPOS = {
     "ADMIN": "Administradores",
     "OPERADOR": "Operadores",
@@ -76,6 +78,11 @@ PERMISSOES = {
 def _de_modelo_ainda_inexistente(codename: str, modelos: set[str]) -> bool:
     acao, _, modelo = codename.partition("_")
     return acao in _TUDO and modelo not in modelos
+
+
+def grupo_do_papel_aplicar(*, usuario, papel: str) -> None:
+    """Make the user's groups exactly the group of `papel`."""
+    usuario.groups.set([Group.objects.get(name=GRUPOS[papel])])
 
 
 def aplicar_papeis(apps, permissoes: dict = PERMISSOES) -> None:

@@ -1,10 +1,9 @@
-from django.contrib.auth.models import Group
 from django.db import transaction
 
 from brm.common.errors import ErroDeNegocio
 
 from .models import Usuario
-from .papeis import GRUPOS
+from .papeis import grupo_do_papel_aplicar
 
 
 @transaction.atomic
@@ -15,19 +14,15 @@ def usuario_definir_papel(*, usuario: Usuario, papel: str) -> Usuario:
     if usuario.papel != papel:
         usuario.papel = papel
         usuario.save(update_fields=["papel", "updated_at"])
-    usuario.groups.set([Group.objects.get(name=GRUPOS[papel])])
+    grupo_do_papel_aplicar(usuario=usuario, papel=papel)
     return usuario
 
 
-@transaction.atomic
 def usuario_criar(
     *, email: str, password: str | None = None, papel: str = Usuario.Papel.LEITURA, nome: str = "", **extra
 ) -> Usuario:
-    usuario = Usuario(email=Usuario.objects.normalize_email(email).lower(), nome=nome, papel=papel, **extra)
-    if password:
-        usuario.set_password(password)
-    else:
-        usuario.set_unusable_password()
-    usuario.full_clean(exclude=["password"])
-    usuario.save()
-    return usuario_definir_papel(usuario=usuario, papel=papel)
+    """A validated user in the group of `papel`; without a password nobody signs in as them with one.
+
+    The same creation as `Usuario.objects.create_user` (and so `createsuperuser`), which does the work.
+    """
+    return Usuario.objects.create_user(email, password, papel=papel, nome=nome, **extra)

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
-from agendamentos.services import agendamento_criar
-from agendamentos.tasks import executar_agendamento
+from agendamentos.services import TAREFA_BEAT, agendamento_criar
+from brm.celery import app
 
 from ..factories import AgendamentoExecucaoFactory
 
@@ -212,6 +212,22 @@ def test_editar_cron_pelo_formulario_atualiza_a_tarefa_do_beat(admin_logado):
     assert PeriodicTask.objects.filter(task="agendamentos.executar_agendamento").count() == 1
 
 
+def test_editar_agendamento_excluido_durante_a_edicao_avisa_sem_gravar(admin_logado, monkeypatch):
+    agendamento = criar()
+    # Someone else deletes it between the page loading the row and the save reading it again.
+    monkeypatch.setattr("agendamentos.admin.agendamento_por_id", lambda pk: None)
+
+    resposta = admin_logado.post(
+        url("change", agendamento),
+        formulario(nome="Outro nome", tipo=agendamento.tipo, expressao_cron="0 0 1 * *", parametros="{}"),
+    )
+
+    assert resposta.status_code == 302
+    assert "Este agendamento foi excluído enquanto você o editava." in textos(resposta)
+    agendamento.refresh_from_db()
+    assert agendamento.nome == "Criar processos do mês"
+
+
 def test_desmarcar_ativo_no_formulario_desliga_a_tarefa(admin_logado):
     agendamento = criar()
 
@@ -232,7 +248,7 @@ def test_executar_agora_enfileira_depois_do_commit(
 ):
     agendamento = criar()
     enfileiradas = []
-    monkeypatch.setattr(executar_agendamento, "delay", lambda *args: enfileiradas.append(args))
+    monkeypatch.setattr(app, "send_task", lambda nome, args: enfileiradas.append((nome, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         resposta = admin_logado.post(url("executar", agendamento))
@@ -241,13 +257,13 @@ def test_executar_agora_enfileira_depois_do_commit(
     assert any(texto.startswith("Execução enfileirada") for texto in textos(resposta))
     assert len(callbacks) == 1 and enfileiradas == []
     callbacks[0]()
-    assert enfileiradas == [(str(agendamento.pk), str(admin_user.pk))]
+    assert enfileiradas == [(TAREFA_BEAT, str(agendamento.pk), str(admin_user.pk))]
 
 
 def test_executar_agora_em_lote(admin_logado, monkeypatch, django_capture_on_commit_callbacks):
     agendamentos = [criar(), criar(nome="Outro")]
     enfileiradas = []
-    monkeypatch.setattr(executar_agendamento, "delay", lambda *args: enfileiradas.append(args[0]))
+    monkeypatch.setattr(app, "send_task", lambda nome, args: enfileiradas.append(args[0]))
 
     with django_capture_on_commit_callbacks(execute=True):
         resposta = admin_logado.post(

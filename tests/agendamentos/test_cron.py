@@ -10,7 +10,7 @@ from croniter import croniter
 from django_celery_beat.models import CrontabSchedule
 from django_celery_beat.tzcrontab import TzAwareCrontab
 
-from agendamentos.cron import NOTA_DIA_E_SEMANA, descrever_cron, proximas_execucoes, validar_cron
+from agendamentos.cron import NOTA_DIA_E_SEMANA, cron_campos, cron_validar, descrever_cron, proximas_execucoes
 from agendamentos.selectors import agendamento_proximas_execucoes
 from brm.celery import app
 from brm.common.errors import ErroDeNegocio
@@ -33,7 +33,7 @@ def em_utc(instantes) -> list[dt.datetime]:
 
 def erro_de(expressao: str) -> ErroDeNegocio:
     with pytest.raises(ErroDeNegocio) as info:
-        validar_cron(expressao)
+        cron_validar(expressao)
     assert info.value.codigo == ErroDeNegocio.INVALIDO
     assert info.value.dados == {"campo": "expressao_cron"}
     return info.value
@@ -47,14 +47,16 @@ def erro_de(expressao: str) -> ErroDeNegocio:
     ["0 0 1 * *", "*/15 8-18 * * 1-5", "0 9 * * mon-fri", "0 9 * jan,jul *", "0 9 * * 0", "0 22-2 * * *", "0 9 1 * 1"],
 )
 def test_expressoes_validas_sao_aceitas_e_separadas_nos_campos_com_nome(expressao):
-    campos = validar_cron(expressao)
+    campos = cron_campos(expressao)
 
+    assert cron_validar(expressao) == expressao
     assert list(campos) == ["minute", "hour", "day_of_month", "month_of_year", "day_of_week"]
     assert " ".join(campos.values()) == expressao
 
 
 def test_espacos_a_mais_nao_mudam_os_campos():
-    assert validar_cron("  0   9 * *  1 ") == validar_cron("0 9 * * 1")
+    assert cron_validar("  0   9 * *  1 ") == "0 9 * * 1"
+    assert cron_campos("  0   9 * *  1 ") == cron_campos("0 9 * * 1")
 
 
 @pytest.mark.parametrize("expressao", ["0 9 * * 7", "0 9 * * 1-7", "0 9 * * 0,7", "0 9 * * 5-7"])

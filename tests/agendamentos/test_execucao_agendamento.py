@@ -12,12 +12,14 @@ from django.db import connection
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import (
     EXECUCAO_PRESA_APOS,
+    TAREFA_BEAT,
     agendamento_criar,
     agendamento_executar,
     agendamento_solicitar_execucao,
 )
 from agendamentos.tasks import executar_agendamento
 from agendamentos.tipos import TIPOS, Tipo
+from brm.celery import app
 from brm.common.errors import ErroDeNegocio
 from processos.models import Processo
 
@@ -232,14 +234,15 @@ def test_executar_agora_enfileira_a_mesma_tarefa_depois_do_commit(
 ):
     agendamento = criar()
     enfileiradas = []
-    monkeypatch.setattr(executar_agendamento, "delay", lambda *args: enfileiradas.append(args))
+    monkeypatch.setattr(app, "send_task", lambda nome, args: enfileiradas.append((nome, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         agendamento_solicitar_execucao(agendamento=agendamento, por=admin_user)
 
     assert len(callbacks) == 1 and enfileiradas == []
     callbacks[0]()
-    assert enfileiradas == [(str(agendamento.pk), str(admin_user.pk))]
+    assert enfileiradas == [(TAREFA_BEAT, str(agendamento.pk), str(admin_user.pk))]
+    assert app.tasks[TAREFA_BEAT].run is executar_agendamento.run
     assert not AgendamentoExecucao.objects.exists()
 
 

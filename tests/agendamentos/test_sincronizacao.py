@@ -18,8 +18,8 @@ from agendamentos.services import (
     agendamento_excluir,
     agendamentos_criar_padrao,
 )
-from brm.common.demo import demo_criar
 from brm.common.errors import ErroDeNegocio
+from brm.local.demo import demo_criar
 
 from ..factories import AgendamentoExecucaoFactory
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
-from agendamentos.services import agendamento_criar
+from agendamentos.services import agendamento_criar, agendamento_solicitar_execucao
 from processos.models import Processo
 from tests.factories import ClienteFactory
 
@@ -81,3 +81,31 @@ def test_beat_dispara_o_agendamento_devido_e_o_worker_grava_uma_execucao(celery_
     assert agendamento.ultima_execucao == execucao.inicio
     assert agendamento.proxima_execucao > alvo
     assert Processo.objects.count() == 3
+
+
+def test_executar_agora_chega_ao_worker_pelo_nome_da_tarefa(celery_processos, admin_user):
+    """The service queues by the task's registered name; a real worker must know that name and run it."""
+    ClienteFactory.create_batch(2)
+    agendamento = agendamento_criar(
+        por=None,
+        nome="Criar processos do mês",
+        tipo=Agendamento.Tipo.CRIAR_PROCESSOS_MENSAIS,
+        expressao_cron="0 0 1 * *",
+        fuso_horario=FUSO,
+        parametros={},
+        ativo=False,
+    )
+    celery_processos.worker(concorrencia=1)
+
+    agendamento_solicitar_execucao(agendamento=agendamento, por=admin_user)
+
+    esperar(
+        lambda: AgendamentoExecucao.objects.exclude(status=AgendamentoExecucao.Status.EM_EXECUCAO).exists(),
+        prazo=60,
+        processos=celery_processos,
+        descricao="a execução pedida com “Executar agora”",
+    )
+    execucao = AgendamentoExecucao.objects.get()
+    assert execucao.status == AgendamentoExecucao.Status.SUCESSO
+    assert execucao.solicitado_por == admin_user
+    assert Processo.objects.count() == 2

@@ -3,9 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from brm.common.errors import ErroDeNegocio
 from brm.common.formatacao import formatar_competencia, parse_competencia
-from operadoras.models import Operadora
-from processos.services import execucoes_solicitar_downloads
-from processos.services.criacao import competencia_atual
+from operadoras.selectors import operadoras_codigos_desconhecidos
+from processos.services import competencia_atual, execucoes_solicitar_downloads
 
 
 class Command(BaseCommand):
@@ -26,8 +25,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(exc.messages[0], returncode=2) from exc
         if operadora:
-            conhecidas = set(Operadora.objects.filter(codigo__in=operadora).values_list("codigo", flat=True))
-            desconhecidas = sorted(set(operadora) - conhecidas)
+            desconhecidas = sorted(set(operadoras_codigos_desconhecidos(codigos=operadora)))
             if desconhecidas:
                 raise CommandError(f"Operadora desconhecida: {', '.join(desconhecidas)}.", returncode=2)
         try:

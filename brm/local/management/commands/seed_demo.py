@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from brm.common.demo import USUARIOS_DEMO, demo_criar
 from brm.common.errors import ErroDeNegocio
+from brm.local.demo import USUARIOS_DEMO, demo_criar
 from brm.usuarios.models import Usuario
 
 
