@@ -4,7 +4,7 @@
 a task module.
 """
 
-from celery import current_app
+from brm.common import tarefas
 
 # The task beat fires for every schedule (its PeriodicTask's `task`); "Executar agora" queues the same one.
 TAREFA_BEAT = "agendamentos.executar_agendamento"
@@ -12,4 +12,4 @@ TAREFA_BEAT = "agendamentos.executar_agendamento"
 
 def agendamento_enfileirar(*, agendamento_id: str, solicitado_por_id: str | None = None) -> None:
     """Queue one run of the schedule. Call it from `transaction.on_commit`: the worker must see the rows."""
-    current_app.send_task(TAREFA_BEAT, args=[agendamento_id, solicitado_por_id])
+    tarefas.enfileirar(TAREFA_BEAT, agendamento_id, solicitado_por_id)

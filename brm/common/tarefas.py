@@ -10,7 +10,8 @@ from django.db import transaction
 
 def enfileirar(nome: str, *args, countdown: float | None = None) -> None:
     """Send task `nome` now (to the default queue, or the one its routes say)."""
-    current_app.send_task(nome, args=list(args), countdown=countdown)
+    opcoes = {"countdown": countdown} if countdown else {}
+    current_app.send_task(nome, args=list(args), **opcoes)
 
 
 def enfileirar_apos_commit(nome: str, *args) -> None:
