@@ -13,7 +13,7 @@ from clientes.models import Cliente
 from operadoras.models import Operadora
 from processos.models import Execucao, ExecucaoLog, Processo
 
-from .factories import (
+from tests.factories import (
     AgendamentoFactory,
     ClienteFactory,
     ExecucaoFactory,

@@ -26,9 +26,8 @@ from processos.services import (
     processo_registrar_fatura,
     processo_rejeitar,
 )
-
-from .conftest import PDF_MINIMO
-from .factories import ProcessoFactory, UsuarioFactory
+from tests.conftest import PDF_MINIMO
+from tests.factories import ProcessoFactory, UsuarioFactory
 
 S = Processo.Status
 INSTANTE = dt.datetime(2026, 11, 20, 14, 30, tzinfo=ZoneInfo("America/Sao_Paulo"))

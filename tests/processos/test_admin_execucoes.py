@@ -7,8 +7,7 @@ from django.urls import reverse
 from brm.rpa.selectors import configuracao_rpa_obter
 from brm.rpa.simulador import Simulador
 from processos.models import Execucao, Processo
-
-from .factories import ClienteFactory, ExecucaoFactory, ExecucaoLogFactory, OperadoraFactory, ProcessoFactory
+from tests.factories import ClienteFactory, ExecucaoFactory, ExecucaoLogFactory, OperadoraFactory, ProcessoFactory
 
 pytestmark = pytest.mark.django_db
 

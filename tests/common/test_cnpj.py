@@ -6,8 +6,7 @@ from django.db import connection
 
 from brm.common.fields import CNPJFormField, cnpj_formatar, cnpj_normalizar, validar_cnpj
 from clientes.models import Cliente
-
-from .factories import OperadoraFactory
+from tests.factories import OperadoraFactory
 
 
 @pytest.mark.parametrize(

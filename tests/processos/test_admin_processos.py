@@ -17,9 +17,8 @@ from processos.admin.forms import normalizar_valor
 from processos.models import Processo, ProcessoEvento
 from processos.services import processo_registrar_fatura
 from processos.services.criacao import competencia_atual
-
-from .conftest import PDF_MINIMO
-from .factories import ClienteFactory, OperadoraFactory, ProcessoFactory, UsuarioFactory
+from tests.conftest import PDF_MINIMO
+from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
 
