@@ -1,6 +1,8 @@
+import contextlib
 import io
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from brm.usuarios.models import Usuario
 
@@ -52,3 +54,16 @@ def pdf():
         return arquivo
 
     return _pdf
+
+
+@contextlib.contextmanager
+def recusado_pelo_banco(*indicios: str):
+    """The block must fail in the database, naming the expected rule.
+
+    PostgreSQL names every constraint; SQLite names check constraints but lists the columns of a unique
+    one, so each caller gives both spellings. The savepoint keeps the test's transaction usable.
+    """
+    with pytest.raises(IntegrityError) as info, transaction.atomic():
+        yield
+    mensagem = str(info.value)
+    assert any(indicio in mensagem for indicio in indicios), mensagem
