@@ -13,7 +13,7 @@ from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
 from agendamentos.tasks import executar_agendamento
 
-from ..factories import AgendamentoExecucaoFactory
+from ..factories import AgendamentoExecucaoFactory, AgendamentoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -350,3 +350,17 @@ def test_botoes_so_aceitam_post(admin_logado):
     assert admin_logado.get(url("desativar", agendamento)).status_code == 405
     agendamento.refresh_from_db()
     assert agendamento.ativo
+
+
+def test_agendamento_mostra_ultimas_execucoes_somente_leitura(client, admin_user):
+    agendamento = AgendamentoFactory()
+    AgendamentoExecucaoFactory.create_batch(25, agendamento=agendamento, erro="falhou no passo 2")
+    client.force_login(admin_user)
+
+    resposta = client.get(url("change", agendamento))
+
+    assert resposta.status_code == 200
+    inline = next(f for f in resposta.context["inline_admin_formsets"] if f.opts.model is AgendamentoExecucao)
+    assert len(inline.formset.forms) == 20
+    assert not inline.has_change_permission
+    assert 'name="periodic_task"' not in resposta.content.decode()

@@ -481,3 +481,17 @@ def test_pagina_da_execucao_mostra_resultado_como_json_legivel(client, admin_use
     assert "&quot;protocolo&quot;: &quot;SAT-2026-000123&quot;" in conteudo
     assert "ação" in conteudo
     assert 'class="brm-erro"' not in conteudo
+
+
+def test_execucao_mostra_log_e_nao_edita_o_que_o_robo_escreve(client, admin_user):
+    execucao = ExecucaoFactory(status=Execucao.Status.FALHA, erro="Login recusado pelo portal.")
+    ExecucaoLogFactory(execucao=execucao, mensagem="Abrindo o portal da operadora")
+    client.force_login(admin_user)
+
+    resposta = client.get(url_execucao("change", execucao))
+
+    conteudo = resposta.content.decode()
+    assert "Abrindo o portal da operadora" in conteudo
+    assert "Login recusado pelo portal." in conteudo
+    for campo in ("status", "erro", "job_id", "processo", "resultado"):
+        assert f'name="{campo}"' not in conteudo
