@@ -5,14 +5,13 @@ import json
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
-from agendamentos.tasks import executar_agendamento
 
+from ..conftest import textos
 from ..factories import AgendamentoExecucaoFactory, AgendamentoFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +32,6 @@ def relogio():
 
 def url(nome: str, agendamento: Agendamento) -> str:
     return reverse(f"admin:agendamentos_agendamento_{nome}", args=[agendamento.pk])
-
-
-def textos(resposta) -> list[str]:
-    return [str(m) for m in get_messages(resposta.wsgi_request)]
 
 
 def formulario(**campos) -> dict:
@@ -228,26 +223,22 @@ def test_desmarcar_ativo_no_formulario_desliga_a_tarefa(admin_logado):
 
 
 def test_executar_agora_enfileira_depois_do_commit(
-    admin_logado, admin_user, monkeypatch, django_capture_on_commit_callbacks
+    admin_logado, admin_user, tarefas, django_capture_on_commit_callbacks
 ):
     agendamento = criar()
-    enfileiradas = []
-    monkeypatch.setattr(executar_agendamento, "delay", lambda *args: enfileiradas.append(args))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         resposta = admin_logado.post(url("executar", agendamento))
 
     assert resposta.status_code == 302 and resposta.url == url("change", agendamento)
     assert any(texto.startswith("Execução enfileirada") for texto in textos(resposta))
-    assert len(callbacks) == 1 and enfileiradas == []
+    assert len(callbacks) == 1 and tarefas == []
     callbacks[0]()
-    assert enfileiradas == [(str(agendamento.pk), str(admin_user.pk))]
+    assert tarefas == [("executar_agendamento", (str(agendamento.pk), str(admin_user.pk)), {})]
 
 
-def test_executar_agora_em_lote(admin_logado, monkeypatch, django_capture_on_commit_callbacks):
+def test_executar_agora_em_lote(admin_logado, tarefas, django_capture_on_commit_callbacks):
     agendamentos = [criar(), criar(nome="Outro")]
-    enfileiradas = []
-    monkeypatch.setattr(executar_agendamento, "delay", lambda *args: enfileiradas.append(args[0]))
 
     with django_capture_on_commit_callbacks(execute=True):
         resposta = admin_logado.post(
@@ -256,7 +247,8 @@ def test_executar_agora_em_lote(admin_logado, monkeypatch, django_capture_on_com
         )
 
     assert "2 execuções enfileiradas." in textos(resposta)
-    assert sorted(enfileiradas) == sorted(str(a.pk) for a in agendamentos)
+    assert {tarefa.nome for tarefa in tarefas} == {"executar_agendamento"}
+    assert sorted(tarefa.args[0] for tarefa in tarefas) == sorted(str(a.pk) for a in agendamentos)
 
 
 def test_botao_executar_agora_so_aparece_para_quem_pode(client, admin_user, leitor):

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django_celery_beat.models import PeriodicTask
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import (
@@ -228,18 +229,18 @@ def test_execucao_encerrada_como_interrompida_enquanto_rodava_nao_conta_duas_vez
 
 @pytest.mark.django_db
 def test_executar_agora_enfileira_a_mesma_tarefa_depois_do_commit(
-    tipo_de_teste, admin_user, monkeypatch, django_capture_on_commit_callbacks
+    tipo_de_teste, admin_user, tarefas, django_capture_on_commit_callbacks
 ):
     agendamento = criar()
-    enfileiradas = []
-    monkeypatch.setattr(executar_agendamento, "delay", lambda *args: enfileiradas.append(args))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         agendamento_solicitar_execucao(agendamento=agendamento, por=admin_user)
 
-    assert len(callbacks) == 1 and enfileiradas == []
+    assert len(callbacks) == 1 and tarefas == []
     callbacks[0]()
-    assert enfileiradas == [(str(agendamento.pk), str(admin_user.pk))]
+    assert tarefas == [("executar_agendamento", (str(agendamento.pk), str(admin_user.pk)), {})]
+    # The one beat fires for this schedule.
+    assert PeriodicTask.objects.get(pk=agendamento.periodic_task_id).task == executar_agendamento.name
     assert not AgendamentoExecucao.objects.exists()
 
 

@@ -9,9 +9,10 @@ import pytest
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
 from processos.models import Processo
+from tests.conftest import esperar
 from tests.factories import ClienteFactory
 
-from .conftest import Processos, esperar
+from .conftest import Processos
 
 # serialized_rollback: the flush after these tests would otherwise drop the role groups made by migrations.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -64,7 +65,8 @@ def test_beat_dispara_o_agendamento_devido_e_o_worker_grava_uma_execucao(celery_
     esperar(
         lambda: AgendamentoExecucao.objects.filter(status=AgendamentoExecucao.Status.SUCESSO).exists(),
         prazo=espera,
-        processos=celery_processos,
+        detalhe=celery_processos.situacao,
+        intervalo=0.2,
         descricao="a execução do agendamento disparado pelo beat",
     )
     # Long enough for a duplicate fire (beat ticks every second) to have shown up.

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -17,7 +16,7 @@ from processos.admin.forms import normalizar_valor
 from processos.models import Processo, ProcessoEvento
 from processos.services import processo_registrar_fatura
 from processos.services.criacao import competencia_atual
-from tests.conftest import PDF_MINIMO
+from tests.conftest import PDF_MINIMO, textos
 from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +27,6 @@ CHANGELIST = "admin:processos_processo_changelist"
 
 def url(nome: str, processo: Processo | None = None) -> str:
     return reverse(f"admin:processos_processo_{nome}", args=[processo.pk] if processo else [])
-
-
-def mensagens(resposta) -> list[str]:
-    return [str(m) for m in get_messages(resposta.wsgi_request)]
 
 
 def arquivos_guardados() -> set[Path]:
@@ -213,9 +208,9 @@ def test_aprovar_em_lote_aprova_os_que_aguardam_e_recusa_os_demais(client, aprov
     sem_fatura.refresh_from_db()
     assert sem_fatura.status == S.AGUARDANDO_DOWNLOAD
     assert not sem_fatura.eventos.exists()
-    textos = mensagens(resposta)
-    assert "2 faturas aprovadas." in textos
-    assert any(str(sem_fatura) in texto and "não pode ser aprovado" in texto for texto in textos)
+    recebidas = textos(resposta)
+    assert "2 faturas aprovadas." in recebidas
+    assert any(str(sem_fatura) in texto and "não pode ser aprovado" in texto for texto in recebidas)
 
 
 @pytest.mark.parametrize("papel", ["leitor", "operador"])
@@ -264,7 +259,7 @@ def test_botao_aprovar_em_processo_ja_aprovado_avisa_e_nao_muda(client, aprovado
 
     resposta = client.post(url("aprovar", processo))
 
-    assert any("não pode ser aprovado" in texto for texto in mensagens(resposta))
+    assert any("não pode ser aprovado" in texto for texto in textos(resposta))
     assert processo.eventos.count() == eventos
 
 
@@ -319,7 +314,7 @@ def test_rejeitar_em_lote_com_motivo_volta_para_download(client, aprovador, agua
     resposta = client.post(reverse(CHANGELIST), {**dados, "motivo": "Valor diverge do contrato"})
 
     assert resposta.status_code == 302
-    assert "2 faturas rejeitadas." in mensagens(resposta)
+    assert "2 faturas rejeitadas." in textos(resposta)
     for processo in processos:
         processo.refresh_from_db()
         assert processo.status == S.AGUARDANDO_DOWNLOAD
@@ -336,7 +331,7 @@ def test_pagina_rejeitar_de_processo_sem_fatura_volta_com_aviso(client, aprovado
     resposta = client.get(url("rejeitar", processo))
 
     assert resposta.status_code == 302
-    assert any("não pode ser rejeitado" in texto for texto in mensagens(resposta))
+    assert any("não pode ser rejeitado" in texto for texto in textos(resposta))
     assert client.post(url("rejeitar", processo), {"motivo": "x"}).status_code == 302
     processo.refresh_from_db()
     assert processo.status == S.AGUARDANDO_DOWNLOAD
@@ -504,12 +499,12 @@ def test_acao_no_cliente_cria_processos_do_mes_uma_vez(client, operador):
 
     assert Processo.objects.filter(competencia=competencia_atual()).count() == 2
     assert not outro.processos.exists()
-    assert any("2 processos criados, 0 já existiam" in texto for texto in mensagens(primeira))
+    assert any("2 processos criados, 0 já existiam" in texto for texto in textos(primeira))
 
     segunda = client.post(changelist, dados)
 
     assert Processo.objects.count() == 2
-    assert any("0 processos criados, 2 já existiam" in texto for texto in mensagens(segunda))
+    assert any("0 processos criados, 2 já existiam" in texto for texto in textos(segunda))
 
 
 def test_acao_no_cliente_avisa_clientes_inativos(client, operador):
@@ -526,7 +521,7 @@ def test_acao_no_cliente_avisa_clientes_inativos(client, operador):
     resposta = client.post(reverse("admin:clientes_cliente_changelist"), dados)
 
     assert list(Processo.objects.values_list("cliente", flat=True)) == [ativo.pk]
-    assert any("2 cliente(s)" in texto for texto in mensagens(resposta))
+    assert any("2 cliente(s)" in texto for texto in textos(resposta))
 
 
 @pytest.mark.parametrize("papel", ["leitor", "aprovador"])

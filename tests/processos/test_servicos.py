@@ -123,13 +123,6 @@ def _arquivos(raiz) -> list[str]:
     return sorted(str(p.relative_to(raiz)) for p in Path(raiz).rglob("*") if p.is_file())
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    """Uploads of this test only, in its own folder."""
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
-
-
 def test_tabela_de_transicoes_e_a_do_desenho():
     desenho = {
         S.AGUARDANDO_DOWNLOAD: {S.AGUARDANDO_APROVACAO},
