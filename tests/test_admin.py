@@ -1,19 +1,34 @@
 """The admin as a whole: every page opens for admins, and each role sees and changes only what it may."""
 
+import datetime as dt
+
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
+from agendamentos.services import agendamento_criar
+from brm.rpa.models import ConfiguracaoRPA
 from brm.usuarios.models import Usuario
+from brm.usuarios.papeis import GRUPOS
 from clientes.models import Cliente
 from operadoras.models import Operadora
 from processos.models import Execucao, ExecucaoLog, Processo, ProcessoEvento
 
+from .conftest import linhas_da_lista
 from .factories import (
     AgendamentoExecucaoFactory,
     AgendamentoFactory,
     ClienteFactory,
+    ConfiguracaoRPAFactory,
     ExecucaoFactory,
     ExecucaoLogFactory,
     OperadoraFactory,
@@ -25,10 +40,9 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 NOSSOS_APPS = {"usuarios", "operadoras", "clientes", "processos", "agendamentos"}
-MODELOS = sorted(
-    (modelo for modelo in admin.site._registry if modelo._meta.app_label in NOSSOS_APPS),
-    key=lambda modelo: modelo._meta.label,
-)
+# Every model with a page in the admin: ours, the robot configuration, and those of Django and beat.
+REGISTRADOS = sorted(admin.site._registry, key=lambda modelo: modelo._meta.label)
+MODELOS = [modelo for modelo in REGISTRADOS if modelo._meta.app_label in NOSSOS_APPS]
 FABRICAS = {
     Usuario: UsuarioFactory,
     Operadora: OperadoraFactory,
@@ -40,13 +54,33 @@ FABRICAS = {
     Agendamento: AgendamentoFactory,
     AgendamentoExecucao: AgendamentoExecucaoFactory,
 }
-# History and robot jobs are written by services, never added by hand.
-SEM_INCLUSAO = {ProcessoEvento, Execucao, ExecucaoLog, AgendamentoExecucao}
-# The viewer role reads everything but the users.
+# A row of each registered model, to open its change page.
+LINHAS = {
+    **FABRICAS,
+    ConfiguracaoRPA: ConfiguracaoRPAFactory,
+    Group: lambda: Group.objects.get(name=GRUPOS["LEITURA"]),
+    PeriodicTask: lambda: PeriodicTask.objects.create(
+        name="tarefa de teste",
+        task="agendamentos.executar_agendamento",
+        interval=IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS),
+    ),
+    CrontabSchedule: lambda: CrontabSchedule.objects.create(minute="0", hour="6"),
+    IntervalSchedule: lambda: IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS),
+    ClockedSchedule: lambda: ClockedSchedule.objects.create(clocked_time=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)),
+    SolarSchedule: lambda: SolarSchedule.objects.create(event="sunrise", latitude=-23.55, longitude=-46.63),
+}
+# History and robot jobs are written by services, never added by hand; the robot configuration is one row.
+SEM_INCLUSAO = {ProcessoEvento, Execucao, ExecucaoLog, AgendamentoExecucao, ConfiguracaoRPA}
+# Groups come from the roles, beat's rows from the schedules: the admin role only reads them.
+ADMIN_SO_VE = {Group, PeriodicTask, CrontabSchedule, IntervalSchedule, ClockedSchedule, SolarSchedule}
+# The list of a one-row model opens that row.
+UMA_LINHA = {ConfiguracaoRPA}
+# The viewer role reads everything of the business but the users.
 LEITOR_VE = set(FABRICAS) - {Usuario}
 # Whatever field a form might have: posted where the user must not change anything.
 DADOS_QUALQUER = {
     "nome": "Alterado",
+    "name": "Alterado",
     "razao_social": "Alterado",
     "email": "alterado@brm.test",
     "mensagem": "alterado",
@@ -54,6 +88,8 @@ DADOS_QUALQUER = {
     "expressao_cron": "* * * * *",
     "codigo": "alterado",
     "papel": Usuario.Papel.ADMIN,
+    "url_base": "http://alterado.example",
+    "limite_global": "99",
 }
 
 
@@ -71,29 +107,66 @@ def linha(modelo, pk) -> dict:
 
 def test_todos_os_modelos_do_projeto_estao_no_admin():
     assert set(MODELOS) == set(FABRICAS)
+    assert set(REGISTRADOS) == set(LINHAS)
 
 
-def test_admin_do_celery_beat_continua_registrado():
-    from django_celery_beat.models import PeriodicTask
+def test_admin_do_celery_beat_continua_registrado(client, superusuario, admin_user):
+    agendamento = agendamento_criar(
+        por=None,
+        nome="Processos do mês",
+        tipo=Agendamento.Tipo.CRIAR_PROCESSOS_MENSAIS,
+        expressao_cron="0 6 1 * *",
+        fuso_horario="America/Sao_Paulo",
+        parametros={},
+        ativo=True,
+    )
+    client.force_login(superusuario)
 
-    assert PeriodicTask in admin.site._registry
+    lista = client.get(url(PeriodicTask, "changelist"))
+
+    assert lista.status_code == 200
+    assert f"agendamento:{agendamento.pk}" in [celulas["name"] for celulas in linhas_da_lista(lista)]
+    client.force_login(admin_user)
+    pagina = client.get(url(PeriodicTask, "change", agendamento.periodic_task_id))
+    assert pagina.status_code == 200
+    assert 'name="_save"' not in pagina.content.decode()
 
 
 @pytest.mark.parametrize("papel", ["superusuario", "admin_user"])
-@pytest.mark.parametrize("modelo", MODELOS, ids=ids)
+@pytest.mark.parametrize("modelo", REGISTRADOS, ids=ids)
 def test_paginas_do_admin_abrem_para_administradores(client, request, papel, modelo):
-    obj = FABRICAS[modelo]()
+    obj = LINHAS[modelo]()
     client.force_login(request.getfixturevalue(papel))
+    inclui = modelo not in SEM_INCLUSAO and (papel == "superusuario" or modelo not in ADMIN_SO_VE)
 
-    assert client.get(url(modelo, "changelist")).status_code == 200
-    assert client.get(url(modelo, "changelist"), {"q": "12.345"}).status_code == 200
+    if modelo in UMA_LINHA:
+        lista = client.get(url(modelo, "changelist"))
+        assert (lista.status_code, lista.url) == (302, url(modelo, "change", obj.pk))
+    else:
+        assert client.get(url(modelo, "changelist")).status_code == 200
+        assert client.get(url(modelo, "changelist"), {"q": "12.345"}).status_code == 200
     assert client.get(url(modelo, "change", obj.pk)).status_code == 200
-    assert client.get(url(modelo, "add")).status_code == (403 if modelo in SEM_INCLUSAO else 200)
+    assert client.get(url(modelo, "add")).status_code == (200 if inclui else 403)
 
 
-@pytest.mark.parametrize("modelo", MODELOS, ids=ids)
+@pytest.mark.parametrize("modelo", sorted(ADMIN_SO_VE, key=ids), ids=ids)
+def test_administrador_so_ve_grupos_e_o_que_o_beat_guarda(client, admin_user, modelo):
+    obj = LINHAS[modelo]()
+    antes, total = linha(modelo, obj.pk), modelo.objects.count()
+    client.force_login(admin_user)
+
+    assert 'name="_save"' not in client.get(url(modelo, "change", obj.pk)).content.decode()
+    assert client.post(url(modelo, "change", obj.pk), DADOS_QUALQUER).status_code == 403
+    assert client.post(url(modelo, "add"), DADOS_QUALQUER).status_code == 403
+    assert client.post(url(modelo, "delete", obj.pk), {"post": "yes"}).status_code == 403
+
+    assert linha(modelo, obj.pk) == antes
+    assert modelo.objects.count() == total
+
+
+@pytest.mark.parametrize("modelo", REGISTRADOS, ids=ids)
 def test_leitor_ve_so_o_que_pode_e_nao_altera_nada(client, leitor, modelo):
-    obj = FABRICAS[modelo]()
+    obj = LINHAS[modelo]()
     antes, total = linha(modelo, obj.pk), modelo.objects.count()
     client.force_login(leitor)
 

@@ -5,7 +5,6 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.contrib import admin
 from django.contrib.messages import constants
 from django.urls import reverse
 
@@ -55,8 +54,12 @@ def configuracao(configuracao_rpa):
 # The single row
 
 
-def test_configuracao_dos_robos_esta_no_admin():
-    assert ConfiguracaoRPA in admin.site._registry
+def test_configuracao_dos_robos_esta_no_admin(client, admin_user, operador):
+    client.force_login(admin_user)
+    assert CHANGELIST in client.get(reverse("admin:index")).content.decode()
+
+    client.force_login(operador)
+    assert CHANGELIST not in client.get(reverse("admin:index")).content.decode()
 
 
 @pytest.mark.parametrize("papel", ["admin_user", "superusuario"])
