@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
 
-from ..conftest import textos
+from ..conftest import linhas_da_lista, textos
 from ..factories import AgendamentoExecucaoFactory, AgendamentoFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,12 +164,15 @@ def test_lista_mostra_descricao_proxima_execucao_e_situacao_da_ultima(admin_loga
     AgendamentoExecucaoFactory(agendamento=agendamento, status=S.FALHA, inicio=AGORA - dt.timedelta(days=3))
     AgendamentoExecucaoFactory(agendamento=agendamento, status=S.SUCESSO, inicio=AGORA - dt.timedelta(days=1))
 
-    conteudo = admin_logado.get(LISTA).content.decode()
+    resposta = admin_logado.get(LISTA)
 
+    conteudo = resposta.content.decode()
     assert "<code>0 0 1 * *</code>" in conteudo
     assert "Às 00:00, no dia 1 do mês" in conteudo
     assert "01/12/2026 00:00 (UTC-03:00)" in conteudo
     assert ">Sucesso</span>" in conteudo
+    [linha] = linhas_da_lista(resposta)
+    assert (linha["proxima"], linha["ultima_situacao_badge"]) == ("01/12/2026 00:00 (UTC-03:00)", "Sucesso")
 
 
 def test_historico_aparece_na_pagina_do_agendamento_mais_recente_primeiro(admin_logado):
@@ -327,7 +330,9 @@ def test_quem_nao_administra_nao_executa_nem_ativa_nem_desativa(
     with django_capture_on_commit_callbacks() as callbacks:
         for acao in ("executar", "ativar", "desativar"):
             assert client.post(url(acao, agendamento)).status_code == 403
-        assert client.post(LISTA, {"action": "desativar_selecionados", "_selected_action": [str(agendamento.pk)]})
+        em_lote = client.post(LISTA, {"action": "desativar_selecionados", "_selected_action": [str(agendamento.pk)]})
+        # Who may read the list gets it back with the action ignored; who may not, a refusal.
+        assert em_lote.status_code == (403 if papel == "aprovador" else 200)
 
     assert callbacks == []
     agendamento.refresh_from_db()

@@ -65,7 +65,14 @@ def test_full_clean_da_operadora_recusa_zero_execucoes_simultaneas():
 
 
 def test_operadora_sem_robo_terceirizado_passa_no_full_clean():
-    Operadora(nome="Vivo", codigo="vivo").full_clean()
-    Operadora(
+    propria = Operadora(nome="Vivo", codigo="vivo")
+    terceirizada = Operadora(
         nome="Terceira", codigo="terceira", rpa_terceirizado=True, url_endpoint_rpa="https://robo.terceiro.example/"
-    ).full_clean()
+    )
+
+    for operadora in (propria, terceirizada):
+        operadora.full_clean()  # raises ValidationError when it refuses
+        operadora.save()
+
+    # What full_clean accepts, the database's own rules accept too.
+    assert set(Operadora.objects.values_list("codigo", "rpa_terceirizado")) == {("vivo", False), ("terceira", True)}

@@ -5,7 +5,7 @@ from django.contrib.messages import constants
 from django.urls import reverse
 
 from processos.models import Execucao, Processo
-from tests.conftest import mensagens, textos
+from tests.conftest import campo_somente_leitura, mensagens, textos
 from tests.factories import ClienteFactory, ExecucaoFactory, ExecucaoLogFactory, OperadoraFactory, ProcessoFactory
 
 pytestmark = pytest.mark.django_db
@@ -458,11 +458,13 @@ def test_pagina_da_execucao_mostra_resultado_como_json_legivel(client, admin_use
     )
     client.force_login(admin_user)
 
-    conteudo = client.get(url_execucao("change", execucao)).content.decode()
+    resposta = client.get(url_execucao("change", execucao))
 
+    conteudo = resposta.content.decode()
     assert 'class="brm-json"' in conteudo
     assert "&quot;protocolo&quot;: &quot;SAT-2026-000123&quot;" in conteudo
-    assert "ação" in conteudo
+    # As written, not as \u escapes ("ação" alone is on every page: "Situação", "Configuração").
+    assert '"observacao": "ação"' in campo_somente_leitura(resposta, "resultado_formatado")
     assert 'class="brm-erro"' not in conteudo
 
 

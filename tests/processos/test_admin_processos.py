@@ -16,7 +16,7 @@ from processos.admin.forms import normalizar_valor
 from processos.models import Processo, ProcessoEvento
 from processos.services import processo_registrar_fatura
 from processos.services.criacao import competencia_atual
-from tests.conftest import PDF_MINIMO, textos
+from tests.conftest import PDF_MINIMO, campo_somente_leitura, linhas_da_lista, textos
 from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,13 +64,16 @@ def test_lista_mostra_situacao_valor_e_competencia_no_formato_brasileiro(client,
     processo = aguardando_aprovacao()
     client.force_login(leitor)
 
-    conteudo = client.get(reverse(CHANGELIST)).content.decode()
+    resposta = client.get(reverse(CHANGELIST))
 
+    conteudo = resposta.content.decode()
     assert 'class="brm-badge"' in conteudo
-    assert "Aguardando aprovação" in conteudo
-    assert "R$ 99,90" in conteudo
-    assert "11/2026" in conteudo
-    assert processo.cliente.cnpj_formatado in conteudo
+    # The row itself: the status filter in the sidebar names every status, the month filter every month.
+    [linha] = linhas_da_lista(resposta)
+    assert linha["situacao"] == "Aguardando aprovação"
+    assert linha["valor"] == "R$ 99,90"
+    assert linha["competencia_formatada"] == "11/2026"
+    assert linha["cliente_cnpj"] == processo.cliente.cnpj_formatado
     assert "brm/admin.css" in conteudo
 
 
@@ -115,8 +118,9 @@ def test_pagina_do_processo_nao_edita_situacao_nem_fatura(client, admin_user, ag
     for campo in ("status", "fatura", "fatura_sha256", "valor_total", "aprovado_por", "protocolo_sat", "cliente"):
         assert f'name="{campo}"' not in conteudo
     assert 'name="_save"' not in conteudo
-    assert "Aguardando aprovação" in conteudo
-    assert "R$ 99,90" in conteudo
+    # The fields themselves: the history below also names the status the invoice moved to.
+    assert campo_somente_leitura(resposta, "situacao") == "Aguardando aprovação"
+    assert campo_somente_leitura(resposta, "valor") == "R$ 99,90"
     assert url("fatura", processo) in conteudo
     # The file is only reachable through the permission-checked view.
     assert settings.MEDIA_URL not in conteudo

@@ -7,6 +7,7 @@ from django.urls import reverse
 from brm.usuarios.models import Usuario
 from brm.usuarios.papeis import GRUPOS
 from brm.usuarios.services import usuario_definir_papel
+from tests.conftest import linhas_da_lista
 from tests.factories import UsuarioFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +77,9 @@ def test_salvar_usuario_refaz_grupo_que_saiu_do_papel(client, admin_user):
     pessoa.groups.set([Group.objects.get(name=GRUPOS["ADMIN"])])
     client.force_login(admin_user)
 
-    client.post(url("change", pessoa.pk), _dados_usuario(pessoa))
+    resposta = client.post(url("change", pessoa.pk), _dados_usuario(pessoa))
 
+    assert resposta.status_code == 302, resposta.context["adminform"].form.errors
     assert list(pessoa.groups.values_list("name", flat=True)) == [GRUPOS["LEITURA"]]
 
 
@@ -112,9 +114,12 @@ def test_admin_sem_superusuario_nao_concede_superusuario(client, admin_user):
     pessoa = UsuarioFactory()
     client.force_login(admin_user)
 
-    client.post(url("change", pessoa.pk), _dados_usuario(pessoa, is_superuser="on"))
+    resposta = client.post(url("change", pessoa.pk), _dados_usuario(pessoa, nome="Renomeada", is_superuser="on"))
 
+    # The form was saved, with the rest of what was sent: only the superuser flag was left out.
+    assert resposta.status_code == 302, resposta.context["adminform"].form.errors
     pessoa.refresh_from_db()
+    assert pessoa.nome == "Renomeada"
     assert not pessoa.is_superuser
 
 
@@ -147,10 +152,12 @@ def test_troca_de_senha_pelo_admin(client, admin_user):
 
 
 def test_lista_de_usuarios_mostra_papel(client, admin_user):
-    usuario_definir_papel(usuario=UsuarioFactory(nome="Zé Aprovador"), papel=Usuario.Papel.APROVADOR)
+    # A name without the role in it, and a list whose role filter names every role anyway: only the row counts.
+    usuario_definir_papel(usuario=UsuarioFactory(nome="Zé Silva"), papel=Usuario.Papel.APROVADOR)
     client.force_login(admin_user)
 
-    conteudo = client.get(url("changelist")).content.decode()
+    resposta = client.get(url("changelist"))
 
-    assert "Zé Aprovador" in conteudo
-    assert "Aprovador" in conteudo
+    assert "Zé Silva" in resposta.content.decode()
+    papeis = {linha["nome"]: linha["papel"] for linha in linhas_da_lista(resposta)}
+    assert papeis == {"Zé Silva": "Aprovador", admin_user.nome: "Administrador"}
