@@ -45,6 +45,7 @@ class Processos:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.filhos: list[subprocess.Popen] = []
+        self.arquivos: dict[int, Path] = {}
         self.ambiente = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "brm.settings.test",
@@ -57,7 +58,8 @@ class Processos:
         }
 
     def _iniciar(self, nome: str, *argumentos: str) -> subprocess.Popen:
-        log = open(self.tmp_path / f"{nome}-{len(self.filhos)}.log", "wb")  # noqa: SIM115
+        arquivo = self.tmp_path / f"{nome}-{len(self.filhos)}.log"
+        log = open(arquivo, "wb")  # noqa: SIM115
         filho = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "brm", *argumentos],
             cwd=RAIZ,
@@ -67,6 +69,7 @@ class Processos:
             start_new_session=True,
         )
         self.filhos.append(filho)
+        self.arquivos[filho.pid] = arquivo
         return filho
 
     def worker(self, concorrencia: int = 4) -> subprocess.Popen:
@@ -112,6 +115,10 @@ class Processos:
             except subprocess.TimeoutExpired:
                 os.killpg(filho.pid, signal.SIGKILL)
                 filho.wait(timeout=5)
+
+    def log(self, filho: subprocess.Popen) -> str:
+        """Everything one process has written so far."""
+        return self.arquivos[filho.pid].read_text(errors="replace")
 
     def logs(self) -> str:
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.tmp_path.glob("*.log")))
