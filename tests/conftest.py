@@ -120,17 +120,6 @@ def esperar(
     pytest.fail(mensagem)
 
 
-def sempre(condicao: Callable[[], object], *, durante: float, descricao: str, intervalo: float = 0.2) -> None:
-    """For what must not happen: `condicao` stays true for `durante` seconds; fails as soon as it does not."""
-    limite = time.monotonic() + durante
-    while time.monotonic() < limite:
-        if not condicao():
-            pytest.fail(f"Deixou de valer: {descricao}")
-        time.sleep(intervalo)
-    if not condicao():
-        pytest.fail(f"Deixou de valer: {descricao}")
-
-
 # The robot API --------------------------------------------------------------------------------------------------
 
 
@@ -253,11 +242,6 @@ def _pagina(resposta) -> _Elemento:
     leitor.feed(resposta.content.decode())
     leitor.close()
     return leitor.raiz
-
-
-def texto_da_pagina(resposta) -> str:
-    """What the page says, without tags, with every run of spaces and line breaks made one space."""
-    return _pagina(resposta).texto()
 
 
 def linhas_da_lista(resposta) -> list[dict[str, str]]:
