@@ -7,6 +7,7 @@ import factory
 from stdnum.br import cnpj as stdnum_cnpj
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
+from brm.rpa.models import ConfiguracaoRPA
 from brm.usuarios.models import Usuario
 from brm.usuarios.services import usuario_criar
 from clientes.models import Cliente
@@ -108,3 +109,19 @@ class AgendamentoExecucaoFactory(factory.django.DjangoModelFactory):
 
     agendamento = factory.SubFactory(AgendamentoFactory)
     inicio = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+
+
+class ConfiguracaoRPAFactory(factory.django.DjangoModelFactory):
+    """The single robot configuration row, with timeouts and waits of seconds instead of production's minutes."""
+
+    class Meta:
+        model = ConfiguracaoRPA
+
+    url_base = "http://127.0.0.1:8000"
+    token = "token-de-teste"
+    intervalo_polling_ms = 200
+    timeout_http_segundos = 2
+    timeout_execucao_segundos = 60
+    backoff_base_segundos = 1
+    backoff_max_segundos = 2
+    reexecucoes_automaticas = 0

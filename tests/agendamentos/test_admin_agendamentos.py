@@ -5,15 +5,14 @@ import json
 
 import pytest
 import time_machine
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
-from agendamentos.services import TAREFA_BEAT, agendamento_criar
-from brm.celery import app
+from agendamentos.services import agendamento_criar
 
-from ..factories import AgendamentoExecucaoFactory
+from ..conftest import linhas_da_lista, textos
+from ..factories import AgendamentoExecucaoFactory, AgendamentoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +32,6 @@ def relogio():
 
 def url(nome: str, agendamento: Agendamento) -> str:
     return reverse(f"admin:agendamentos_agendamento_{nome}", args=[agendamento.pk])
-
-
-def textos(resposta) -> list[str]:
-    return [str(m) for m in get_messages(resposta.wsgi_request)]
 
 
 def formulario(**campos) -> dict:
@@ -169,12 +164,15 @@ def test_lista_mostra_descricao_proxima_execucao_e_situacao_da_ultima(admin_loga
     AgendamentoExecucaoFactory(agendamento=agendamento, status=S.FALHA, inicio=AGORA - dt.timedelta(days=3))
     AgendamentoExecucaoFactory(agendamento=agendamento, status=S.SUCESSO, inicio=AGORA - dt.timedelta(days=1))
 
-    conteudo = admin_logado.get(LISTA).content.decode()
+    resposta = admin_logado.get(LISTA)
 
+    conteudo = resposta.content.decode()
     assert "<code>0 0 1 * *</code>" in conteudo
     assert "Às 00:00, no dia 1 do mês" in conteudo
     assert "01/12/2026 00:00 (UTC-03:00)" in conteudo
     assert ">Sucesso</span>" in conteudo
+    [linha] = linhas_da_lista(resposta)
+    assert (linha["proxima"], linha["ultima_situacao_badge"]) == ("01/12/2026 00:00 (UTC-03:00)", "Sucesso")
 
 
 def test_historico_aparece_na_pagina_do_agendamento_mais_recente_primeiro(admin_logado):
@@ -244,26 +242,22 @@ def test_desmarcar_ativo_no_formulario_desliga_a_tarefa(admin_logado):
 
 
 def test_executar_agora_enfileira_depois_do_commit(
-    admin_logado, admin_user, monkeypatch, django_capture_on_commit_callbacks
+    admin_logado, admin_user, tarefas, django_capture_on_commit_callbacks
 ):
     agendamento = criar()
-    enfileiradas = []
-    monkeypatch.setattr(app, "send_task", lambda nome, args: enfileiradas.append((nome, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         resposta = admin_logado.post(url("executar", agendamento))
 
     assert resposta.status_code == 302 and resposta.url == url("change", agendamento)
     assert any(texto.startswith("Execução enfileirada") for texto in textos(resposta))
-    assert len(callbacks) == 1 and enfileiradas == []
+    assert len(callbacks) == 1 and tarefas == []
     callbacks[0]()
-    assert enfileiradas == [(TAREFA_BEAT, str(agendamento.pk), str(admin_user.pk))]
+    assert tarefas == [("executar_agendamento", (str(agendamento.pk), str(admin_user.pk)), {})]
 
 
-def test_executar_agora_em_lote(admin_logado, monkeypatch, django_capture_on_commit_callbacks):
+def test_executar_agora_em_lote(admin_logado, tarefas, django_capture_on_commit_callbacks):
     agendamentos = [criar(), criar(nome="Outro")]
-    enfileiradas = []
-    monkeypatch.setattr(app, "send_task", lambda nome, args: enfileiradas.append(args[0]))
 
     with django_capture_on_commit_callbacks(execute=True):
         resposta = admin_logado.post(
@@ -272,7 +266,8 @@ def test_executar_agora_em_lote(admin_logado, monkeypatch, django_capture_on_com
         )
 
     assert "2 execuções enfileiradas." in textos(resposta)
-    assert sorted(enfileiradas) == sorted(str(a.pk) for a in agendamentos)
+    assert {tarefa.nome for tarefa in tarefas} == {"executar_agendamento"}
+    assert sorted(tarefa.args[0] for tarefa in tarefas) == sorted(str(a.pk) for a in agendamentos)
 
 
 def test_botao_executar_agora_so_aparece_para_quem_pode(client, admin_user, leitor):
@@ -351,7 +346,9 @@ def test_quem_nao_administra_nao_executa_nem_ativa_nem_desativa(
     with django_capture_on_commit_callbacks() as callbacks:
         for acao in ("executar", "ativar", "desativar"):
             assert client.post(url(acao, agendamento)).status_code == 403
-        assert client.post(LISTA, {"action": "desativar_selecionados", "_selected_action": [str(agendamento.pk)]})
+        em_lote = client.post(LISTA, {"action": "desativar_selecionados", "_selected_action": [str(agendamento.pk)]})
+        # Who may read the list gets it back with the action ignored; who may not, a refusal.
+        assert em_lote.status_code == (403 if papel == "aprovador" else 200)
 
     assert callbacks == []
     agendamento.refresh_from_db()
@@ -366,3 +363,17 @@ def test_botoes_so_aceitam_post(admin_logado):
     assert admin_logado.get(url("desativar", agendamento)).status_code == 405
     agendamento.refresh_from_db()
     assert agendamento.ativo
+
+
+def test_agendamento_mostra_ultimas_execucoes_somente_leitura(client, admin_user):
+    agendamento = AgendamentoFactory()
+    AgendamentoExecucaoFactory.create_batch(25, agendamento=agendamento, erro="falhou no passo 2")
+    client.force_login(admin_user)
+
+    resposta = client.get(url("change", agendamento))
+
+    assert resposta.status_code == 200
+    inline = next(f for f in resposta.context["inline_admin_formsets"] if f.opts.model is AgendamentoExecucao)
+    assert len(inline.formset.forms) == 20
+    assert not inline.has_change_permission
+    assert 'name="periodic_task"' not in resposta.content.decode()

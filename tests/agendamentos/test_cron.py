@@ -271,5 +271,7 @@ def test_descricao_avisa_quando_dia_do_mes_e_dia_da_semana_precisam_coincidir():
 
 
 def test_descricao_de_expressao_invalida_e_o_erro():
-    with pytest.raises(ErroDeNegocio):
+    with pytest.raises(ErroDeNegocio) as erro:
         descrever_cron("0 9 * * 7")
+
+    assert erro.value.mensagem == erro_de("0 9 * * 7").mensagem

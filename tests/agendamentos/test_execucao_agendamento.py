@@ -2,12 +2,12 @@
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django_celery_beat.models import PeriodicTask
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import (
@@ -23,6 +23,7 @@ from brm.celery import app
 from brm.common.errors import ErroDeNegocio
 from processos.models import Processo
 
+from ..conftest import esperar
 from ..factories import AgendamentoExecucaoFactory, ClienteFactory
 
 T = Agendamento.Tipo
@@ -37,15 +38,12 @@ class TipoDeTeste:
     def __init__(self):
         self.chamadas: list[dict] = []
         self.erro: Exception | None = None
-        self.espera = 0.0
         self.durante = None
 
     def executar(self, **kwargs) -> dict:
         self.chamadas.append(kwargs)
         if self.durante:
             self.durante()
-        if self.espera:
-            time.sleep(self.espera)
         if self.erro:
             raise self.erro
         return {"feito": len(self.chamadas), "quando": kwargs["agora"]}
@@ -230,18 +228,18 @@ def test_execucao_encerrada_como_interrompida_enquanto_rodava_nao_conta_duas_vez
 
 @pytest.mark.django_db
 def test_executar_agora_enfileira_a_mesma_tarefa_depois_do_commit(
-    tipo_de_teste, admin_user, monkeypatch, django_capture_on_commit_callbacks
+    tipo_de_teste, admin_user, tarefas, django_capture_on_commit_callbacks
 ):
     agendamento = criar()
-    enfileiradas = []
-    monkeypatch.setattr(app, "send_task", lambda nome, args: enfileiradas.append((nome, *args)))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         agendamento_solicitar_execucao(agendamento=agendamento, por=admin_user)
 
-    assert len(callbacks) == 1 and enfileiradas == []
+    assert len(callbacks) == 1 and tarefas == []
     callbacks[0]()
-    assert enfileiradas == [(TAREFA_BEAT, str(agendamento.pk), str(admin_user.pk))]
+    assert tarefas == [("executar_agendamento", (str(agendamento.pk), str(admin_user.pk)), {})]
+    # The one beat fires for this schedule.
+    assert PeriodicTask.objects.get(pk=agendamento.periodic_task_id).task == executar_agendamento.name
     assert app.tasks[TAREFA_BEAT].run is executar_agendamento.run
     assert not AgendamentoExecucao.objects.exists()
 
@@ -320,10 +318,13 @@ def test_comando_nao_inicia_com_execucao_anterior_em_andamento(tipo_de_teste):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_dois_disparos_simultaneos_rodam_uma_vez_so(tipo_de_teste):
-    tipo_de_teste.espera = 0.5
     agendamento = criar()
     largada = threading.Barrier(2)
     resultados = []
+    # The run that starts holds on until the other fire has come back: they overlap for sure.
+    tipo_de_teste.durante = lambda: esperar(
+        lambda: len(resultados) == 1, prazo=10, descricao="o outro disparo voltar sem rodar"
+    )
 
     def disparar():
         try:

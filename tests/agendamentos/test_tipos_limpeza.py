@@ -89,7 +89,10 @@ def test_retencao_padrao_e_de_noventa_dias(guardados):
     assert ExecucaoLog.objects.count() == 7
 
 
-@pytest.mark.skipif(not apps.is_installed("django_eventstream"), reason="django_eventstream não está instalado")
+@pytest.mark.skipif(
+    not apps.is_installed("django_eventstream"),
+    reason="django_eventstream ainda não está em INSTALLED_APPS: entra com as atualizações ao vivo",
+)
 def test_eventos_ao_vivo_guardados_antigos_sao_apagados_e_os_contadores_ficam():
     from django_eventstream.models import Event, EventCounter
 

@@ -1,11 +1,10 @@
 """Real services for end-to-end tests: Redis (CI's, at REDIS_URL), a Celery worker and beat as
-subprocesses on this test run's own queue, and the robot simulator as a real HTTP server on 127.0.0.1."""
+subprocesses on this test run's own queue; the robot simulator is tests/conftest.py's real HTTP server."""
 
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from brm.rpa.models import ConfiguracaoRPA
-from brm.rpa.simulador import Simulador
+from tests.factories import ConfiguracaoRPAFactory
 
 RAIZ = Path(__file__).resolve().parents[2]
 
@@ -47,6 +45,7 @@ class Processos:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.filhos: list[subprocess.Popen] = []
+        self.arquivos: dict[int, Path] = {}
         self.ambiente = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "brm.settings.test",
@@ -59,7 +58,8 @@ class Processos:
         }
 
     def _iniciar(self, nome: str, *argumentos: str) -> subprocess.Popen:
-        log = open(self.tmp_path / f"{nome}-{len(self.filhos)}.log", "wb")  # noqa: SIM115
+        arquivo = self.tmp_path / f"{nome}-{len(self.filhos)}.log"
+        log = open(arquivo, "wb")  # noqa: SIM115
         filho = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "brm", *argumentos],
             cwd=RAIZ,
@@ -69,6 +69,7 @@ class Processos:
             start_new_session=True,
         )
         self.filhos.append(filho)
+        self.arquivos[filho.pid] = arquivo
         return filho
 
     def worker(self, concorrencia: int = 4) -> subprocess.Popen:
@@ -115,8 +116,22 @@ class Processos:
                 os.killpg(filho.pid, signal.SIGKILL)
                 filho.wait(timeout=5)
 
+    def log(self, filho: subprocess.Popen) -> str:
+        """Everything one process has written so far."""
+        return self.arquivos[filho.pid].read_text(errors="replace")
+
     def logs(self) -> str:
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.tmp_path.glob("*.log")))
+
+    def situacao(self) -> str:
+        """What a failed wait reports: the robot jobs in the database and the end of each process's log."""
+        from processos.models import Execucao
+
+        execucoes = "\n".join(
+            f"{e.tipo} {e.status} tentativa={e.tentativa} envios={e.tentativas_envio} {e.erro}"
+            for e in Execucao.objects.all()
+        )
+        return f"--- execuções ---\n{execucoes}\n--- logs dos processos ---\n{self.logs()}"
 
 
 @pytest.fixture
@@ -129,41 +144,13 @@ def celery_processos(redis_real, tmp_path):
     redis_real.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
-@pytest.fixture
-def simulador():
-    with Simulador(duracao=1.0, intervalo_log=0.2, atraso_inicio=0.1) as sim:
-        yield sim
+@pytest.fixture(scope="module")
+def opcoes_simulador() -> dict:
+    # Jobs long enough for a worker to be killed while some are running.
+    return {"duracao": 1.0, "intervalo_log": 0.2, "atraso_inicio": 0.1}
 
 
 @pytest.fixture
 def configuracao_rpa(simulador):
-    return ConfiguracaoRPA.objects.create(
-        url_base=simulador.url,
-        token=simulador.token,
-        limite_global=3,
-        intervalo_polling_ms=200,
-        timeout_http_segundos=2,
-        timeout_execucao_segundos=60,
-        backoff_base_segundos=1,
-        backoff_max_segundos=2,
-        reexecucoes_automaticas=0,
-    )
-
-
-def esperar(condicao, *, prazo: float, processos: Processos | None = None, descricao: str = ""):
-    """Poll `condicao` until true; fail with the workers' logs when the deadline passes (bounded loop)."""
-    limite = time.monotonic() + prazo
-    while time.monotonic() < limite:
-        if condicao():
-            return
-        time.sleep(0.2)
-    from processos.models import Execucao
-
-    execucoes = "\n".join(
-        f"{e.tipo} {e.status} tentativa={e.tentativa} envios={e.tentativas_envio} {e.erro}"
-        for e in Execucao.objects.all()
-    )
-    detalhe = f"\n--- execuções ---\n{execucoes}"
-    if processos:
-        detalhe += f"\n--- logs dos processos ---\n{processos.logs()}"
-    pytest.fail(f"Tempo esgotado esperando: {descricao}{detalhe}")
+    # Three at a time across operators: the pipeline test checks the robot never saw more.
+    return ConfiguracaoRPAFactory(url_base=simulador.url, token=simulador.token, limite_global=3)

@@ -1,7 +1,6 @@
 """A schedule fired by a real beat (DatabaseScheduler) and run by a real worker, both as subprocesses on Redis."""
 
 import datetime as dt
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,9 +8,10 @@ import pytest
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar, agendamento_solicitar_execucao
 from processos.models import Processo
+from tests.conftest import esperar
 from tests.factories import ClienteFactory
 
-from .conftest import Processos, esperar
+from .conftest import Processos
 
 # serialized_rollback: the flush after these tests would otherwise drop the role groups made by migrations.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -19,15 +19,17 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 FUSO = "America/Sao_Paulo"
 # Beat needs a few seconds to start and read the schedule; a minute closer than this is left for the next.
 FOLGA_PARA_SUBIR = dt.timedelta(seconds=12)
+VOLTA_DO_BEAT = "beat: Waking up"
 
 
 def beat_do_banco(processos: Processos):
-    """Beat as in production: the DatabaseScheduler reads the PeriodicTask rows our services write."""
+    """Beat as in production: the DatabaseScheduler reads the PeriodicTask rows our services write. At DEBUG, each
+    tick of its loop is a line of its log ("beat: Waking up ...")."""
     return processos._iniciar(
         "beat",
         "beat",
         "--loglevel",
-        "INFO",
+        "DEBUG",
         "--scheduler",
         "django_celery_beat.schedulers:DatabaseScheduler",
         "--max-interval",
@@ -58,18 +60,27 @@ def test_beat_dispara_o_agendamento_devido_e_o_worker_grava_uma_execucao(celery_
     )
     assert agendamento.proxima_execucao == alvo.astimezone(dt.UTC)
     celery_processos.worker(concorrencia=2)
-    beat_do_banco(celery_processos)
+    beat = beat_do_banco(celery_processos)
 
     espera = (alvo - dt.datetime.now(dt.UTC)).total_seconds() + 30
     esperar(
         lambda: AgendamentoExecucao.objects.filter(status=AgendamentoExecucao.Status.SUCESSO).exists(),
         prazo=espera,
-        processos=celery_processos,
+        detalhe=celery_processos.situacao,
+        intervalo=0.2,
         descricao="a execução do agendamento disparado pelo beat",
     )
-    # Long enough for a duplicate fire (beat ticks every second) to have shown up.
-    time.sleep(5)
+    # A duplicate fire would come within beat's next ticks, once it has reloaded the schedule the run changed.
+    voltas = celery_processos.log(beat).count(VOLTA_DO_BEAT)
+    esperar(
+        lambda: celery_processos.log(beat).count(VOLTA_DO_BEAT) >= voltas + 3,
+        prazo=15,
+        descricao="três voltas do beat depois da execução",
+        detalhe=celery_processos.situacao,
+        intervalo=0.2,
+    )
 
+    assert celery_processos.log(beat).count(f"Sending due task agendamento:{agendamento.pk}") == 1
     execucao = AgendamentoExecucao.objects.get()
     assert execucao.status == AgendamentoExecucao.Status.SUCESSO
     assert execucao.solicitado_por is None
@@ -102,7 +113,7 @@ def test_executar_agora_chega_ao_worker_pelo_nome_da_tarefa(celery_processos, ad
     esperar(
         lambda: AgendamentoExecucao.objects.exclude(status=AgendamentoExecucao.Status.EM_EXECUCAO).exists(),
         prazo=60,
-        processos=celery_processos,
+        detalhe=celery_processos.situacao,
         descricao="a execução pedida com “Executar agora”",
     )
     execucao = AgendamentoExecucao.objects.get()

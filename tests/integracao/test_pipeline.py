@@ -5,9 +5,8 @@ import pytest
 from brm.usuarios.models import Usuario
 from processos.models import Execucao, Processo
 from processos.services import execucoes_solicitar_downloads, processo_aprovar, processos_criar_mensais
+from tests.conftest import esperar
 from tests.factories import ClienteFactory, OperadoraFactory, UsuarioFactory
-
-from .conftest import esperar
 
 # serialized_rollback: the flush after these tests would otherwise drop the role groups made by migrations.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -35,7 +34,8 @@ def test_mes_inteiro_vai_do_download_ao_sat_respeitando_os_limites(celery_proces
     esperar(
         lambda: _status() == {S.AGUARDANDO_APROVACAO},
         prazo=90,
-        processos=celery_processos,
+        detalhe=celery_processos.situacao,
+        intervalo=0.2,
         descricao="todas as faturas baixadas",
     )
     for processo in Processo.objects.all():
@@ -45,7 +45,8 @@ def test_mes_inteiro_vai_do_download_ao_sat_respeitando_os_limites(celery_proces
     esperar(
         lambda: _status() == {S.UPLOAD_REALIZADO},
         prazo=90,
-        processos=celery_processos,
+        detalhe=celery_processos.situacao,
+        intervalo=0.2,
         descricao="todas as faturas enviadas ao SAT",
     )
     assert all(p.protocolo_sat.startswith("SAT-") for p in Processo.objects.all())
@@ -81,7 +82,8 @@ def test_worker_morto_com_sigkill_nao_perde_nem_duplica_trabalhos(celery_process
     esperar(
         lambda: Execucao.objects.filter(status=Execucao.Status.EM_EXECUCAO).count() >= 2,
         prazo=30,
-        processos=celery_processos,
+        detalhe=celery_processos.situacao,
+        intervalo=0.2,
         descricao="trabalhos em execução antes de matar o worker",
     )
     celery_processos.matar(worker)
@@ -90,7 +92,8 @@ def test_worker_morto_com_sigkill_nao_perde_nem_duplica_trabalhos(celery_process
     esperar(
         lambda: not Execucao.objects.filter(status__in=Execucao.ATIVOS).exists(),
         prazo=120,
-        processos=celery_processos,
+        detalhe=celery_processos.situacao,
+        intervalo=0.2,
         descricao="todas as execuções em situação final depois do novo worker",
     )
     assert set(Execucao.objects.values_list("status", flat=True)) == {Execucao.Status.SUCESSO}

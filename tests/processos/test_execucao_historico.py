@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from brm.common import tarefas as fila_de_tarefas
 from brm.rpa.models import ConfiguracaoRPA
 from processos.models import Execucao, ExecucaoEvento, Processo
 from processos.services import (
@@ -21,18 +20,11 @@ from processos.services import (
 from processos.services.falha import execucao_falhar
 from tests.factories import ExecucaoFactory, OperadoraFactory, ProcessoFactory
 
-pytestmark = pytest.mark.django_db
-
 E = Execucao.Status
 T = Execucao.Tipo
 
 
-@pytest.fixture(autouse=True)
-def enfileiradas(monkeypatch):
-    """Task names the services queue, recorded instead of sent to a broker."""
-    nomes = []
-    monkeypatch.setattr(fila_de_tarefas, "enfileirar", lambda nome, *args, **kwargs: nomes.append((nome, args)))
-    return nomes
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tarefas")]
 
 
 def historico(execucao: Execucao) -> list[tuple[str, str]]:
@@ -158,7 +150,7 @@ def test_reexecutar_cria_nova_execucao_com_seu_historico(operador):
     assert historico(falha) == []
 
 
-def test_servicos_enfileiram_pelo_nome_da_tarefa(operador, enfileiradas, django_capture_on_commit_callbacks):
+def test_servicos_enfileiram_pelo_nome_da_tarefa(operador, tarefas, django_capture_on_commit_callbacks):
     ConfiguracaoRPA.objects.create(url_base="http://127.0.0.1:9", limite_global=1)
     processo = ProcessoFactory()
 
@@ -167,10 +159,7 @@ def test_servicos_enfileiram_pelo_nome_da_tarefa(operador, enfileiradas, django_
     with django_capture_on_commit_callbacks(execute=True):
         execucoes_despachar()
 
-    assert enfileiradas == [
-        ("processos.despachar_execucoes", ()),
-        ("processos.enviar_execucao", (str(execucao.pk),)),
-    ]
+    assert tarefas == [("despachar_execucoes", (), {}), ("enviar_execucao", (str(execucao.pk),), {})]
 
 
 def test_execucao_antiga_sem_historico_continua_mudando():

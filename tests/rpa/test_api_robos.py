@@ -2,28 +2,19 @@
 says whether to try again and carries a sentence a person can act on."""
 
 import hashlib
-import socket
 import time
 
 import pytest
 
 from brm.rpa.api_robos import ApiRobos, ErroRPA, JobNaoEncontrado, LinhaLog
-from brm.rpa.simulador import Simulador
+from tests.conftest import esperar, porta_fechada
 
 TOKEN = "token-do-cliente"
 
 
 @pytest.fixture(scope="module")
-def _servidor():
-    with Simulador(token=TOKEN, duracao=0.3, intervalo_log=0.05, atraso_inicio=0.05) as sim:
-        yield sim
-
-
-@pytest.fixture
-def simulador(_servidor):
-    # One server per module keeps the file fast; each test starts from its initial configuration, without jobs.
-    _servidor.resetar()
-    return _servidor
+def opcoes_simulador():
+    return {"token": TOKEN, "duracao": 0.3, "intervalo_log": 0.05, "atraso_inicio": 0.05}
 
 
 @pytest.fixture
@@ -42,19 +33,9 @@ def payload(referencia="ref-1", **extra):
 
 
 def esperar_fim(cliente, job_id, prazo=5.0):
-    limite = time.monotonic() + prazo
-    while time.monotonic() < limite:
-        estado = cliente.job(job_id)
-        if estado.final:
-            return estado
-        time.sleep(0.05)
-    pytest.fail(f"O job {job_id} não terminou em {prazo} s.")
-
-
-def porta_fechada() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return esperar(
+        lambda: (estado := cliente.job(job_id)).final and estado, prazo=prazo, descricao=f"o fim do job {job_id}"
+    )
 
 
 # Starting jobs ----------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from brm.rpa.management.commands.rpa_simulador import Command
-from brm.rpa.simulador import Simulador, fatura_pdf
+from brm.rpa.simulador import fatura_pdf
+from tests.conftest import esperar
 
 TOKEN = "token-de-teste"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -24,12 +25,15 @@ ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 RAIZ = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def simulador():
-    with Simulador(
-        token=TOKEN, duracao=0.4, intervalo_log=0.05, atraso_inicio=0.1, robos_inexistentes=["inexistente"]
-    ) as sim:
-        yield sim
+@pytest.fixture(scope="module")
+def opcoes_simulador():
+    return {
+        "token": TOKEN,
+        "duracao": 0.4,
+        "intervalo_log": 0.05,
+        "atraso_inicio": 0.1,
+        "robos_inexistentes": ["inexistente"],
+    }
 
 
 def cliente(**extra):
@@ -76,14 +80,14 @@ def iniciar_job(sim, robo="vivo", corpo=None):
     return resposta.json()["job_id"]
 
 
-def esperar(sim, job_id, status=("completed", "failed", "cancelled"), limite=5.0):
-    fim = time.monotonic() + limite
-    while time.monotonic() < fim:
-        job = get(sim, f"/jobs/{job_id}").json()
-        if job["status"] in status:
-            return job
-        time.sleep(0.02)
-    raise AssertionError(f"o job {job_id} não chegou a {status}: está {job['status']}")
+def esperar_job(sim, job_id, status=("completed", "failed", "cancelled"), prazo=5.0):
+    return esperar(
+        lambda: (job := get(sim, f"/jobs/{job_id}").json())["status"] in status and job,
+        prazo=prazo,
+        descricao=f"o job {job_id} chegar a {status}",
+        intervalo=0.02,
+        detalhe=lambda: f"está {get(sim, f'/jobs/{job_id}').json()['status']}",
+    )
 
 
 def logs(sim, job_id, desde=None):
@@ -113,13 +117,19 @@ def test_download_passa_por_fila_e_execucao_com_logs_crescendo_e_entrega_a_fatur
     assert job["iniciado_em"] is None and job["finalizado_em"] is None
     assert job["erro"] is None and job["resultado"] is None
 
-    job = esperar(simulador, job_id, status=("running",))
+    job = esperar_job(simulador, job_id, status=("running",))
     assert ISO_UTC.match(job["iniciado_em"])
     assert job["finalizado_em"] is None and job["resultado"] is None
     contagens = []
-    while (job := get(simulador, f"/jobs/{job_id}").json())["status"] == "running":
-        contagens.append(len(logs(simulador, job_id)["logs"]))
-        time.sleep(0.03)
+
+    def terminou():
+        job = get(simulador, f"/jobs/{job_id}").json()
+        if job["status"] == "running":
+            contagens.append(len(logs(simulador, job_id)["logs"]))
+            return None
+        return job
+
+    job = esperar(terminou, prazo=5, descricao=f"o fim do job {job_id}", intervalo=0.03)
     assert contagens == sorted(contagens) and contagens[-1] > contagens[0]
 
     assert job["status"] == "completed"
@@ -172,17 +182,17 @@ def test_fatura_pdf_tem_tabela_xref_que_aponta_para_cada_objeto():
 
 
 def test_valor_e_numero_da_fatura_dependem_so_da_referencia(simulador):
-    primeiro = esperar(simulador, iniciar_job(simulador))["resultado"]
+    primeiro = esperar_job(simulador, iniciar_job(simulador))["resultado"]
     simulador.resetar()
     segundo_id, outro_id = iniciar_job(simulador), iniciar_job(simulador, corpo=payload("ref-2"))
-    segundo, outro = esperar(simulador, segundo_id)["resultado"], esperar(simulador, outro_id)["resultado"]
+    segundo, outro = esperar_job(simulador, segundo_id)["resultado"], esperar_job(simulador, outro_id)["resultado"]
     assert (primeiro["valor_total"], primeiro["numero_fatura"]) == (segundo["valor_total"], segundo["numero_fatura"])
     assert primeiro["arquivos"][0]["sha256"] == segundo["arquivos"][0]["sha256"]
     assert outro["numero_fatura"] != primeiro["numero_fatura"]
 
 
 def test_competencia_de_dezembro_vence_em_janeiro_do_ano_seguinte(simulador):
-    job = esperar(simulador, iniciar_job(simulador, corpo=payload(competencia="2026-12")))
+    job = esperar_job(simulador, iniciar_job(simulador, corpo=payload(competencia="2026-12")))
     assert job["resultado"]["vencimento"] == "2027-01-10"
     assert job["resultado"]["arquivos"][0]["nome"] == "fatura-2026-12.pdf"
 
@@ -190,7 +200,7 @@ def test_competencia_de_dezembro_vence_em_janeiro_do_ano_seguinte(simulador):
 def test_envio_ao_sat_devolve_protocolos_sequenciais(simulador):
     primeiro_id = iniciar_job(simulador, "sat", payload_sat("sat-1"))
     segundo_id = iniciar_job(simulador, "sat", payload_sat("sat-2"))
-    primeiro, segundo = esperar(simulador, primeiro_id), esperar(simulador, segundo_id)
+    primeiro, segundo = esperar_job(simulador, primeiro_id), esperar_job(simulador, segundo_id)
     ano = time.gmtime().tm_year
     assert primeiro["status"] == "completed"
     assert primeiro["resultado"] == {"protocolo": f"SAT-{ano}-000001"}
@@ -225,7 +235,7 @@ def test_referencia_repetida_responde_409_com_o_mesmo_job_sem_criar_outro(simula
     assert repetida.status_code == 409
     assert repetida.json()["job_id"] == job_id
     assert repetida.json()["status"] in ("queued", "running")
-    esperar(simulador, job_id)
+    esperar_job(simulador, job_id)
     assert executar(simulador).json() == {"job_id": job_id, "status": "completed"}
     estatisticas = simulador.estatisticas()
     assert estatisticas["posts"] == 3
@@ -288,7 +298,7 @@ def test_job_desconhecido_responde_404(simulador):
 def test_arquivo_so_existe_quando_o_job_terminou_bem(simulador):
     job_id = iniciar_job(simulador)
     assert get(simulador, f"/jobs/{job_id}/arquivos/fatura-2026-11.pdf").status_code == 404
-    esperar(simulador, job_id)
+    esperar_job(simulador, job_id)
     assert get(simulador, f"/jobs/{job_id}/arquivos/fatura-2026-11.pdf").status_code == 200
     assert get(simulador, f"/jobs/{job_id}/arquivos/outra.pdf").status_code == 404
 
@@ -298,7 +308,7 @@ def test_arquivo_so_existe_quando_o_job_terminou_bem(simulador):
 
 def test_logs_desde_devolve_so_as_linhas_a_partir_dele(simulador):
     job_id = iniciar_job(simulador)
-    esperar(simulador, job_id)
+    esperar_job(simulador, job_id)
     todas = logs(simulador, job_id)
     total = len(todas["logs"])
     parte = logs(simulador, job_id, desde=3)
@@ -311,7 +321,7 @@ def test_logs_desde_devolve_so_as_linhas_a_partir_dele(simulador):
 
 def test_logs_como_texto_sao_uma_lista_de_strings_sem_proximo(simulador):
     job_id = iniciar_job(simulador)
-    esperar(simulador, job_id)
+    esperar_job(simulador, job_id)
     objetos = logs(simulador, job_id)["logs"]
     simulador.configurar(logs_como_texto=True)
     texto = logs(simulador, job_id)
@@ -322,7 +332,7 @@ def test_logs_como_texto_sao_uma_lista_de_strings_sem_proximo(simulador):
 
 def test_logs_repetidos_devolvem_de_novo_a_ultima_linha_ja_enviada(simulador):
     job_id = iniciar_job(simulador)
-    esperar(simulador, job_id)
+    esperar_job(simulador, job_id)
     simulador.configurar(logs_repetidos=True)
     assert [linha["seq"] for linha in logs(simulador, job_id, desde=3)["logs"]][:2] == [2, 3]
     assert logs(simulador, job_id, desde=1)["logs"][0]["seq"] == 1
@@ -333,11 +343,12 @@ def test_logs_repetidos_devolvem_de_novo_a_ultima_linha_ja_enviada(simulador):
 
 def test_cancelar_job_em_execucao_e_final(simulador):
     job_id = iniciar_job(simulador)
-    esperar(simulador, job_id, status=("running",))
+    esperar_job(simulador, job_id, status=("running",))
     resposta = requests.post(f"{simulador.url}/jobs/{job_id}/cancelar", headers=AUTH, timeout=TIMEOUT)
     assert resposta.status_code == 200
     assert resposta.json() == {"job_id": job_id, "status": "cancelled"}
-    time.sleep(0.5)
+    # A job started after the cancel has run its whole course: the cancelled one would have ended by now.
+    esperar_job(simulador, iniciar_job(simulador, corpo=payload("testemunha")), status=("completed",))
     job = get(simulador, f"/jobs/{job_id}").json()
     assert job["status"] == "cancelled"
     assert job["iniciado_em"] and ISO_UTC.match(job["finalizado_em"])
@@ -353,16 +364,17 @@ def test_cancelar_job_na_fila_nunca_o_inicia(simulador):
     simulador.configurar(atraso_inicio=0.3)
     job_id = iniciar_job(simulador)
     assert requests.post(f"{simulador.url}/jobs/{job_id}/cancelar", headers=AUTH, timeout=TIMEOUT).status_code == 200
-    time.sleep(0.5)
+    # A job of another robot, queued after the cancel, has started: the cancelled one would have started too.
+    esperar_job(simulador, iniciar_job(simulador, "claro", payload("testemunha")), status=("running",))
     job = get(simulador, f"/jobs/{job_id}").json()
     assert job["status"] == "cancelled" and job["iniciado_em"] is None
     assert [linha["mensagem"] for linha in logs(simulador, job_id)["logs"]] == ["Execução cancelada a pedido"]
-    assert simulador.estatisticas()["max_simultaneos"] == 0
+    assert simulador.estatisticas()["max_simultaneos_por_robo"] == {"claro": 1, "vivo": 0}
 
 
 def test_cancelar_job_terminado_responde_409(simulador):
     job_id = iniciar_job(simulador)
-    esperar(simulador, job_id)
+    esperar_job(simulador, job_id)
     resposta = requests.post(f"{simulador.url}/jobs/{job_id}/cancelar", headers=AUTH, timeout=TIMEOUT)
     assert resposta.status_code == 409
     assert resposta.json()["status"] == "completed"
@@ -455,7 +467,7 @@ def test_token_rejeitado_responde_401_mesmo_com_o_token_certo(simulador):
 
 def test_falha_de_login_termina_o_job_com_login_invalido(simulador):
     simulador.configurar(falha_login=True)
-    job = esperar(simulador, iniciar_job(simulador))
+    job = esperar_job(simulador, iniciar_job(simulador))
     assert job["status"] == "failed"
     assert job["erro"]["codigo"] == "LOGIN_INVALIDO"
     assert "senha inválidos" in job["erro"]["mensagem"]
@@ -470,13 +482,13 @@ def test_logins_invalidos_so_falham_para_esses_logins(simulador):
     simulador.configurar(logins_invalidos=["bloqueado"])
     recusado = iniciar_job(simulador, corpo=payload("r-1", cliente=cliente(login="bloqueado")))
     aceito = iniciar_job(simulador, corpo=payload("r-2"))
-    assert esperar(simulador, recusado)["erro"]["codigo"] == "LOGIN_INVALIDO"
-    assert esperar(simulador, aceito)["status"] == "completed"
+    assert esperar_job(simulador, recusado)["erro"]["codigo"] == "LOGIN_INVALIDO"
+    assert esperar_job(simulador, aceito)["status"] == "completed"
 
 
 def test_taxa_de_falha_decide_pela_referencia(simulador):
     simulador.configurar(taxa_falha=1.0)
-    job = esperar(simulador, iniciar_job(simulador))
+    job = esperar_job(simulador, iniciar_job(simulador))
     assert job["status"] == "failed"
     assert job["erro"]["codigo"] in ("PORTAL_FORA_DO_AR", "FATURA_INDISPONIVEL")
     referencias = [f"ref-taxa-{indice}" for indice in range(8)]
@@ -485,7 +497,7 @@ def test_taxa_de_falha_decide_pela_referencia(simulador):
         simulador.resetar()
         simulador.configurar(taxa_falha=0.5, duracao=0.1, atraso_inicio=0.0)
         jobs = [iniciar_job(simulador, corpo=payload(referencia)) for referencia in referencias]
-        return [esperar(simulador, job_id)["status"] for job_id in jobs]
+        return [esperar_job(simulador, job_id)["status"] for job_id in jobs]
 
     primeira = desfechos()
     assert primeira == desfechos()
@@ -494,7 +506,7 @@ def test_taxa_de_falha_decide_pela_referencia(simulador):
 
 def test_sha256_errado_nao_confere_com_o_arquivo_servido(simulador):
     simulador.configurar(sha256_errado=True)
-    job = esperar(simulador, iniciar_job(simulador))
+    job = esperar_job(simulador, iniciar_job(simulador))
     arquivo = job["resultado"]["arquivos"][0]
     conteudo = get(simulador, arquivo["url"]).content
     assert conteudo.startswith(b"%PDF-")
@@ -504,7 +516,9 @@ def test_sha256_errado_nao_confere_com_o_arquivo_servido(simulador):
 def test_job_que_nunca_termina_fica_em_execucao(simulador):
     simulador.configurar(nunca_finalizar=True)
     job_id = iniciar_job(simulador)
-    time.sleep(0.6)
+    simulador.configurar(nunca_finalizar=False)
+    # A normal job started after it has ended: this one's usual duration has passed.
+    esperar_job(simulador, iniciar_job(simulador, corpo=payload("testemunha")), status=("completed",))
     assert get(simulador, f"/jobs/{job_id}").json()["status"] == "running"
     assert "Aguardando resposta do portal" in [linha["mensagem"] for linha in logs(simulador, job_id)["logs"]]
 
@@ -535,9 +549,12 @@ def test_resetar_limpa_jobs_estatisticas_e_falhas(simulador):
 
 def test_pico_de_simultaneos_conta_jobs_que_se_sobrepoem(simulador):
     simulador.configurar(duracao=1.0, atraso_inicio=0.05)
-    for indice, robo in enumerate(["vivo", "vivo", "vivo", "claro", "claro"]):
+    jobs = [
         iniciar_job(simulador, robo, payload(f"simultaneo-{indice}"))
-    time.sleep(1.1)
+        for indice, robo in enumerate(["vivo", "vivo", "vivo", "claro", "claro"])
+    ]
+    for job_id in jobs:
+        esperar_job(simulador, job_id, status=("completed",))
     estatisticas = requests.get(f"{simulador.url}/_simulador/estatisticas", timeout=TIMEOUT).json()
     assert estatisticas["max_simultaneos"] == 5
     assert estatisticas["max_simultaneos_por_robo"] == {"claro": 2, "vivo": 3}
@@ -547,15 +564,14 @@ def test_pico_de_simultaneos_conta_jobs_que_se_sobrepoem(simulador):
 def test_pico_de_simultaneos_e_um_para_jobs_em_sequencia(simulador):
     simulador.configurar(duracao=0.2, atraso_inicio=0.0)
     for indice in range(3):
-        esperar(simulador, iniciar_job(simulador, corpo=payload(f"sequencia-{indice}")))
+        esperar_job(simulador, iniciar_job(simulador, corpo=payload(f"sequencia-{indice}")))
     assert simulador.estatisticas()["max_simultaneos"] == 1
 
 
 def test_pico_conta_jobs_ainda_em_execucao(simulador):
     simulador.configurar(nunca_finalizar=True, atraso_inicio=0.0)
-    iniciar_job(simulador, corpo=payload("a"))
-    iniciar_job(simulador, corpo=payload("b"))
-    time.sleep(0.05)
+    for job_id in (iniciar_job(simulador, corpo=payload("a")), iniciar_job(simulador, corpo=payload("b"))):
+        esperar_job(simulador, job_id, status=("running",))
     assert simulador.estatisticas()["max_simultaneos"] == 2
 
 

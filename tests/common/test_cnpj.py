@@ -4,10 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from brm.common.fields import CNPJFormField, cnpj_formatar, cnpj_normalizar, validar_cnpj
+from brm.common.fields import CNPJField, CNPJFormField, cnpj_formatar, cnpj_normalizar, validar_cnpj
 from clientes.models import Cliente
-
-from .factories import OperadoraFactory
+from tests.factories import OperadoraFactory
 
 
 @pytest.mark.parametrize(
@@ -15,7 +14,11 @@ from .factories import OperadoraFactory
     ["11.222.333/0001-81", "11222333000181", "12.ABC.345/01DE-35", "12ABC34501DE35", "12.abc.345/01de-35"],
 )
 def test_cnpj_valido_e_aceito(cnpj):
-    validar_cnpj(cnpj)
+    validar_cnpj(cnpj)  # raises ValidationError when it refuses
+
+    # The model field runs the same validator and keeps the 14 characters.
+    assert CNPJField().clean(cnpj, None) == cnpj_normalizar(cnpj)
+    assert len(cnpj_normalizar(cnpj)) == 14
 
 
 @pytest.mark.parametrize("cnpj", ["11.222.333/0001-82", "11.222.333/0001-91", "12.ABC.345/01DE-36"])

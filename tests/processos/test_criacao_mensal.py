@@ -17,8 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from processos.models import Processo
 from processos.services import processos_criar_mensais
-
-from .factories import ClienteFactory, OperadoraFactory
+from tests.factories import ClienteFactory, OperadoraFactory
 
 NOVEMBRO = dt.date(2026, 11, 1)
 DEZEMBRO = dt.date(2026, 12, 1)

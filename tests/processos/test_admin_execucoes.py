@@ -1,14 +1,12 @@
 """People's controls of the robots in the admin: download, send to the SAT, re-run and cancel, and the job's page."""
 
 import pytest
-from django.contrib.messages import constants, get_messages
+from django.contrib.messages import constants
 from django.urls import reverse
 
-from brm.rpa.selectors import configuracao_rpa_obter
-from brm.rpa.simulador import Simulador
 from processos.models import Execucao, Processo
-
-from .factories import ClienteFactory, ExecucaoFactory, ExecucaoLogFactory, OperadoraFactory, ProcessoFactory
+from tests.conftest import campo_somente_leitura, mensagens, textos
+from tests.factories import ClienteFactory, ExecucaoFactory, ExecucaoLogFactory, OperadoraFactory, ProcessoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +26,9 @@ def url_execucao(nome: str, execucao: Execucao) -> str:
     return reverse(f"admin:processos_execucao_{nome}", args=[execucao.pk])
 
 
-def mensagens(resposta) -> list[tuple[int, str]]:
-    return [(m.level, str(m)) for m in get_messages(resposta.wsgi_request)]
-
-
 def ultima(resposta) -> tuple[int, str]:
     # Messages of an earlier request that nobody opened are still queued: the latest is this request's.
     return mensagens(resposta)[-1]
-
-
-def textos(resposta) -> list[str]:
-    return [texto for _, texto in mensagens(resposta)]
 
 
 def acao(client, lista: str, nome: str, objetos):
@@ -383,21 +373,13 @@ def test_cancelar_execucao_com_sucesso_e_recusado_sem_efeitos(client, operador):
     assert Execucao.objects.filter(pk=sucesso.pk).values().get() == antes
 
 
-def test_cancelar_em_execucao_avisa_o_robo(client, operador):
-    with Simulador() as simulador:
-        configuracao = configuracao_rpa_obter()
-        configuracao.url_base, configuracao.token, configuracao.timeout_http_segundos = (
-            simulador.url,
-            simulador.token,
-            2,
-        )
-        configuracao.save()
-        rodando = ExecucaoFactory(status=E.EM_EXECUCAO, job_id="job-que-o-robo-esqueceu")
-        client.force_login(operador)
+def test_cancelar_em_execucao_avisa_o_robo(client, operador, simulador, configuracao_rpa):
+    rodando = ExecucaoFactory(status=E.EM_EXECUCAO, job_id="job-que-o-robo-esqueceu")
+    client.force_login(operador)
 
-        client.post(url_execucao("cancelar", rodando))
+    client.post(url_execucao("cancelar", rodando))
 
-        assert simulador.estatisticas()["requisicoes"] == 1
+    assert simulador.estatisticas()["requisicoes"] == 1
     rodando.refresh_from_db()
     assert rodando.status == E.CANCELADA
 
@@ -476,9 +458,25 @@ def test_pagina_da_execucao_mostra_resultado_como_json_legivel(client, admin_use
     )
     client.force_login(admin_user)
 
-    conteudo = client.get(url_execucao("change", execucao)).content.decode()
+    resposta = client.get(url_execucao("change", execucao))
 
+    conteudo = resposta.content.decode()
     assert 'class="brm-json"' in conteudo
     assert "&quot;protocolo&quot;: &quot;SAT-2026-000123&quot;" in conteudo
-    assert "ação" in conteudo
+    # As written, not as \u escapes ("ação" alone is on every page: "Situação", "Configuração").
+    assert '"observacao": "ação"' in campo_somente_leitura(resposta, "resultado_formatado")
     assert 'class="brm-erro"' not in conteudo
+
+
+def test_execucao_mostra_log_e_nao_edita_o_que_o_robo_escreve(client, admin_user):
+    execucao = ExecucaoFactory(status=Execucao.Status.FALHA, erro="Login recusado pelo portal.")
+    ExecucaoLogFactory(execucao=execucao, mensagem="Abrindo o portal da operadora")
+    client.force_login(admin_user)
+
+    resposta = client.get(url_execucao("change", execucao))
+
+    conteudo = resposta.content.decode()
+    assert "Abrindo o portal da operadora" in conteudo
+    assert "Login recusado pelo portal." in conteudo
+    for campo in ("status", "erro", "job_id", "processo", "resultado"):
+        assert f'name="{campo}"' not in conteudo

@@ -1,19 +1,17 @@
 """The robot configuration in the admin: one row for admins only, its secret token, and the connection test."""
 
 import functools
-import socket
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.contrib import admin
-from django.contrib.messages import constants, get_messages
+from django.contrib.messages import constants
 from django.urls import reverse
 
 from brm.rpa.models import ConfiguracaoRPA
 from brm.rpa.selectors import api_robos_obter, configuracao_rpa_obter
 from brm.rpa.services import configuracao_rpa_testar_conexao
-from brm.rpa.simulador import Simulador
+from tests.conftest import mensagens, porta_fechada
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +21,6 @@ TESTAR = reverse("admin:rpa_configuracaorpa_testar_conexao")
 
 def url_da_configuracao(configuracao: ConfiguracaoRPA, acao: str = "change") -> str:
     return reverse(f"admin:rpa_configuracaorpa_{acao}", args=[configuracao.pk])
-
-
-def mensagens(resposta) -> list[tuple[int, str]]:
-    return [(m.level, str(m)) for m in get_messages(resposta.wsgi_request)]
 
 
 def dados_do_formulario(configuracao: ConfiguracaoRPA, **extra) -> dict:
@@ -46,38 +40,26 @@ def dados_do_formulario(configuracao: ConfiguracaoRPA, **extra) -> dict:
     return {**{campo: getattr(configuracao, campo) for campo in campos}, "token": "", **extra}
 
 
-def porta_fechada() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class ServidorQualquer(SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
-def simulador():
-    with Simulador() as sim:
-        yield sim
-
-
-@pytest.fixture
-def configuracao(simulador):
-    configuracao = configuracao_rpa_obter()
-    configuracao.url_base = simulador.url
-    configuracao.token = simulador.token
-    configuracao.timeout_http_segundos = 2
-    configuracao.save()
-    return configuracao
+def configuracao(configuracao_rpa):
+    # The row the admin's button tests, pointing at the simulator.
+    return configuracao_rpa
 
 
 # The single row
 
 
-def test_configuracao_dos_robos_esta_no_admin():
-    assert ConfiguracaoRPA in admin.site._registry
+def test_configuracao_dos_robos_esta_no_admin(client, admin_user, operador):
+    client.force_login(admin_user)
+    assert CHANGELIST in client.get(reverse("admin:index")).content.decode()
+
+    client.force_login(operador)
+    assert CHANGELIST not in client.get(reverse("admin:index")).content.decode()
 
 
 @pytest.mark.parametrize("papel", ["admin_user", "superusuario"])

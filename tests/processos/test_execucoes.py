@@ -4,8 +4,6 @@ recorded instead of sent, and the tests call dispatch, send and poll themselves.
 
 import datetime as dt
 import hashlib
-import socket
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,11 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from brm.common import tarefas as fila_de_tarefas
 from brm.common.errors import ErroDeNegocio
 from brm.rpa.api_robos import ApiRobos, LinhaLog
-from brm.rpa.models import ConfiguracaoRPA
-from brm.rpa.simulador import Simulador
 from processos.models import Execucao, ExecucaoLog, Processo, ProcessoEvento
 from processos.services import (
     execucao_cancelar,
@@ -32,7 +27,14 @@ from processos.services import (
     processo_aprovar,
     processo_registrar_fatura,
 )
-from tests.factories import ClienteFactory, ExecucaoFactory, OperadoraFactory, ProcessoFactory
+from tests.conftest import Tarefa, esperar, porta_fechada
+from tests.factories import (
+    ClienteFactory,
+    ConfiguracaoRPAFactory,
+    ExecucaoFactory,
+    OperadoraFactory,
+    ProcessoFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,59 +48,28 @@ NOVEMBRO = dt.date(2026, 11, 1)
 # Fixtures ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _servidor():
-    with Simulador(duracao=0.4, intervalo_log=0.1, atraso_inicio=0.05) as sim:
-        yield sim
-
-
-@pytest.fixture
-def simulador(_servidor):
-    # One server per module keeps the file fast; each test starts from its initial configuration, without jobs.
-    _servidor.resetar()
-    return _servidor
-
-
 @pytest.fixture(autouse=True)
-def tarefas(monkeypatch):
-    """The Celery tasks the services queue, recorded as (name, args, kwargs) instead of reaching a broker."""
-    enfileiradas = []
-    nomes = {filas.TAREFA_DESPACHAR: "despachar", filas.TAREFA_ENVIAR: "enviar", filas.TAREFA_ACOMPANHAR: "acompanhar"}
-
-    def enfileirar(nome, *args, countdown=None):
-        enfileiradas.append((nomes.get(nome, nome), args, {"countdown": countdown} if countdown else {}))
-
-    monkeypatch.setattr(fila_de_tarefas, "enfileirar", enfileirar)
-    # Queuing the next poll may go through Redis before Celery (to queue one poll, not one per send): the
-    # service's helper is replaced whole, so no test here needs a broker or sees another run's marks.
+def tarefas(tarefas, monkeypatch):
+    """The tasks the services queue, recorded instead of sent; queuing the next poll is recorded as the call to the
+    service's helper, with its interval, since the real helper goes through Redis before Celery (to queue one poll,
+    not one per send): no test here needs a broker or sees another run's marks."""
     monkeypatch.setattr(
         filas,
         "acompanhamento_agendar",
-        lambda intervalo_ms, **kwargs: enfileiradas.append(("acompanhar", (intervalo_ms,), {})),
+        lambda intervalo_ms, **kwargs: tarefas.append(Tarefa("agendar_acompanhamento", (intervalo_ms,), {})),
     )
-    return enfileiradas
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
+    return tarefas
 
 
 @pytest.fixture
 def configuracao(simulador, media):
-    return ConfiguracaoRPA.objects.create(
+    return ConfiguracaoRPAFactory(
         url_base=simulador.url,
         token=simulador.token,
         limite_global=5,
         intervalo_polling_ms=100,
         timeout_http_segundos=1,
-        timeout_execucao_segundos=60,
         max_tentativas_envio=3,
-        backoff_base_segundos=1,
-        backoff_max_segundos=2,
-        reexecucoes_automaticas=0,
-        intervalo_reexecucao_minutos=30,
     )
 
 
@@ -127,20 +98,22 @@ def apressar(*execucoes) -> None:
 
 def rodar(*execucoes, prazo: float = 10.0, apressando: bool = False) -> None:
     """Dispatch, send and poll, as the workers do, until every given execution ends (bounded by `prazo`)."""
-    limite = time.monotonic() + prazo
-    while True:
+
+    def terminaram() -> bool:
         if apressando:
             apressar(*execucoes)
         despachar_e_enviar()
         execucoes_acompanhar()
         for execucao in execucoes:
             execucao.refresh_from_db()
-        if all(execucao.status in FINAIS for execucao in execucoes):
-            return
-        if time.monotonic() > limite:
-            situacao = ", ".join(f"{e.pk} {e.status} {e.erro}" for e in execucoes)
-            pytest.fail(f"As execuções não terminaram em {prazo} s: {situacao}")
-        time.sleep(0.05)
+        return all(execucao.status in FINAIS for execucao in execucoes)
+
+    esperar(
+        terminaram,
+        prazo=prazo,
+        descricao="o fim das execuções",
+        detalhe=lambda: ", ".join(f"{e.pk} {e.status} {e.erro}" for e in execucoes),
+    )
 
 
 def robo(simulador) -> ApiRobos:
@@ -170,18 +143,18 @@ def test_download_vai_de_pendente_a_sucesso_e_o_processo_aguarda_aprovacao(
         execucao = execucao_solicitar(processo=processo, tipo=T.DOWNLOAD_FATURA, por=operador)
     assert (execucao.status, execucao.origem, execucao.tentativa) == (E.PENDENTE, Execucao.Origem.MANUAL, 1)
     assert execucao.solicitado_por == operador
-    assert tarefas == [("despachar", (), {})]
+    assert tarefas == [("despachar_execucoes", (), {})]
 
     with django_capture_on_commit_callbacks(execute=True):
         assert execucoes_despachar() == [execucao.pk]
     execucao.refresh_from_db()
     assert execucao.status == E.ENVIANDO and execucao.enviado_em is not None
-    assert tarefas[-1] == ("enviar", (str(execucao.pk),), {})
+    assert tarefas[-1] == ("enviar_execucao", (str(execucao.pk),), {})
 
     execucao_enviar(execucao_id=execucao.pk)
     execucao.refresh_from_db()
     assert execucao.status == E.EM_EXECUCAO and execucao.job_id and execucao.iniciado_em is not None
-    assert tarefas[-1] == ("acompanhar", (100,), {})
+    assert tarefas[-1] == ("agendar_acompanhamento", (100,), {})
 
     rodar(execucao)
 
@@ -228,7 +201,7 @@ def test_fatura_baixada_e_aprovada_vai_ao_sat_e_o_processo_termina(
     with django_capture_on_commit_callbacks(execute=True):
         processo_aprovar(processo=processo, por=aprovador)
 
-    assert tarefas == [("despachar", (), {})]
+    assert tarefas == [("despachar_execucoes", (), {})]
 
     sat = Execucao.objects.get(processo=processo, tipo=T.UPLOAD_SAT)
     assert (sat.status, sat.origem, sat.tentativa) == (E.PENDENTE, Execucao.Origem.AUTOMATICA, 1)
@@ -248,10 +221,7 @@ def test_fatura_baixada_e_aprovada_vai_ao_sat_e_o_processo_termina(
 
 
 def test_operadora_com_robo_terceirizado_usa_o_endereco_dela(simulador, configuracao, operador):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        porta_fechada = sock.getsockname()[1]
-    configurar(configuracao, url_base=f"http://127.0.0.1:{porta_fechada}")
+    configurar(configuracao, url_base=f"http://127.0.0.1:{porta_fechada()}")
     execucao = solicitar_download(
         operador, cliente__operadora__rpa_terceirizado=True, cliente__operadora__url_endpoint_rpa=simulador.url
     )
@@ -291,7 +261,7 @@ def test_despachar_ocupa_so_as_vagas_do_limite_global_na_ordem_de_chegada(
 
     assert ids == [execucoes[0].pk, execucoes[1].pk]
     assert [e.status for e in Execucao.objects.order_by("criado_em")] == [E.ENVIANDO] * 2 + [E.PENDENTE] * 3
-    assert [t for t in tarefas if t[0] == "enviar"] == [("enviar", (str(pk),), {}) for pk in ids]
+    assert [t for t in tarefas if t.nome == "enviar_execucao"] == [("enviar_execucao", (str(pk),), {}) for pk in ids]
     # The slots are taken until those jobs end.
     assert execucoes_despachar() == []
 
@@ -694,11 +664,13 @@ def test_linhas_do_job_recriado_apos_o_robo_perder_o_primeiro_vem_depois_das_ja_
     simulador.configurar(duracao=0.6)
     execucao = solicitar_download(operador)
     despachar_e_enviar()
-    time.sleep(0.35)
+    execucao.refresh_from_db()
+    esperar(lambda: robo(simulador).logs(execucao.job_id, desde=1), prazo=5, descricao="as primeiras linhas no robô")
     execucoes_acompanhar()
     execucao.refresh_from_db()
     antes = list(execucao.logs.values_list("mensagem", flat=True))
     assert antes
+    assert execucao.status == E.EM_EXECUCAO
 
     simulador.perder_todos_os_jobs()
     rodar(execucao, apressando=True)
@@ -814,7 +786,7 @@ def test_cancelar_pendente_nao_chama_o_robo(
     assert execucao.erro == f"Cancelada por {operador}."
     assert simulador.estatisticas()["requisicoes"] == 0
     # The slot it would have taken goes to the next one.
-    assert ("despachar", (), {}) in tarefas
+    assert ("despachar_execucoes", (), {}) in tarefas
     assert execucoes_despachar() == []
 
 
@@ -902,7 +874,7 @@ def test_reexecutar_cria_nova_execucao_ligada_a_anterior(
     assert (nova.status, nova.origem, nova.tentativa) == (E.PENDENTE, Execucao.Origem.REEXECUCAO, 3)
     assert nova.anterior == anterior and nova.solicitado_por == operador
     assert nova.processo_id == anterior.processo_id and nova.tipo == anterior.tipo
-    assert ("despachar", (), {}) in tarefas
+    assert ("despachar_execucoes", (), {}) in tarefas
 
 
 def test_reexecutar_execucao_com_sucesso_e_recusado(configuracao, operador):
@@ -1004,7 +976,7 @@ def test_solicitar_downloads_filtra_competencia_operadoras_e_situacao(
     assert {(e.status, e.origem, e.tentativa, e.solicitado_por_id) for e in novas} == {
         (E.PENDENTE, Execucao.Origem.AGENDAMENTO, 1, operador.pk)
     }
-    assert tarefas == [("despachar", (), {})]
+    assert tarefas == [("despachar_execucoes", (), {})]
 
 
 def test_solicitar_downloads_respeita_o_limite(configuracao):

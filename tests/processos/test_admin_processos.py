@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -17,9 +16,8 @@ from processos.admin.forms import normalizar_valor
 from processos.models import Processo, ProcessoEvento
 from processos.services import processo_registrar_fatura
 from processos.services.criacao import competencia_atual
-
-from .conftest import PDF_MINIMO
-from .factories import ClienteFactory, OperadoraFactory, ProcessoFactory, UsuarioFactory
+from tests.conftest import PDF_MINIMO, campo_somente_leitura, linhas_da_lista, textos
+from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +27,6 @@ CHANGELIST = "admin:processos_processo_changelist"
 
 def url(nome: str, processo: Processo | None = None) -> str:
     return reverse(f"admin:processos_processo_{nome}", args=[processo.pk] if processo else [])
-
-
-def mensagens(resposta) -> list[str]:
-    return [str(m) for m in get_messages(resposta.wsgi_request)]
 
 
 def arquivos_guardados() -> set[Path]:
@@ -70,13 +64,16 @@ def test_lista_mostra_situacao_valor_e_competencia_no_formato_brasileiro(client,
     processo = aguardando_aprovacao()
     client.force_login(leitor)
 
-    conteudo = client.get(reverse(CHANGELIST)).content.decode()
+    resposta = client.get(reverse(CHANGELIST))
 
+    conteudo = resposta.content.decode()
     assert 'class="brm-badge"' in conteudo
-    assert "Aguardando aprovação" in conteudo
-    assert "R$ 99,90" in conteudo
-    assert "11/2026" in conteudo
-    assert processo.cliente.cnpj_formatado in conteudo
+    # The row itself: the status filter in the sidebar names every status, the month filter every month.
+    [linha] = linhas_da_lista(resposta)
+    assert linha["situacao"] == "Aguardando aprovação"
+    assert linha["valor"] == "R$ 99,90"
+    assert linha["competencia_formatada"] == "11/2026"
+    assert linha["cliente_cnpj"] == processo.cliente.cnpj_formatado
     assert "brm/admin.css" in conteudo
 
 
@@ -121,8 +118,9 @@ def test_pagina_do_processo_nao_edita_situacao_nem_fatura(client, admin_user, ag
     for campo in ("status", "fatura", "fatura_sha256", "valor_total", "aprovado_por", "protocolo_sat", "cliente"):
         assert f'name="{campo}"' not in conteudo
     assert 'name="_save"' not in conteudo
-    assert "Aguardando aprovação" in conteudo
-    assert "R$ 99,90" in conteudo
+    # The fields themselves: the history below also names the status the invoice moved to.
+    assert campo_somente_leitura(resposta, "situacao") == "Aguardando aprovação"
+    assert campo_somente_leitura(resposta, "valor") == "R$ 99,90"
     assert url("fatura", processo) in conteudo
     # The file is only reachable through the permission-checked view.
     assert settings.MEDIA_URL not in conteudo
@@ -214,9 +212,9 @@ def test_aprovar_em_lote_aprova_os_que_aguardam_e_recusa_os_demais(client, aprov
     sem_fatura.refresh_from_db()
     assert sem_fatura.status == S.AGUARDANDO_DOWNLOAD
     assert not sem_fatura.eventos.exists()
-    textos = mensagens(resposta)
-    assert "2 faturas aprovadas." in textos
-    assert any(str(sem_fatura) in texto and "não pode ser aprovado" in texto for texto in textos)
+    recebidas = textos(resposta)
+    assert "2 faturas aprovadas." in recebidas
+    assert any(str(sem_fatura) in texto and "não pode ser aprovado" in texto for texto in recebidas)
 
 
 @pytest.mark.parametrize("papel", ["leitor", "operador"])
@@ -265,7 +263,7 @@ def test_botao_aprovar_em_processo_ja_aprovado_avisa_e_nao_muda(client, aprovado
 
     resposta = client.post(url("aprovar", processo))
 
-    assert any("não pode ser aprovado" in texto for texto in mensagens(resposta))
+    assert any("não pode ser aprovado" in texto for texto in textos(resposta))
     assert processo.eventos.count() == eventos
 
 
@@ -320,7 +318,7 @@ def test_rejeitar_em_lote_com_motivo_volta_para_download(client, aprovador, agua
     resposta = client.post(reverse(CHANGELIST), {**dados, "motivo": "Valor diverge do contrato"})
 
     assert resposta.status_code == 302
-    assert "2 faturas rejeitadas." in mensagens(resposta)
+    assert "2 faturas rejeitadas." in textos(resposta)
     for processo in processos:
         processo.refresh_from_db()
         assert processo.status == S.AGUARDANDO_DOWNLOAD
@@ -337,7 +335,7 @@ def test_pagina_rejeitar_de_processo_sem_fatura_volta_com_aviso(client, aprovado
     resposta = client.get(url("rejeitar", processo))
 
     assert resposta.status_code == 302
-    assert any("não pode ser rejeitado" in texto for texto in mensagens(resposta))
+    assert any("não pode ser rejeitado" in texto for texto in textos(resposta))
     assert client.post(url("rejeitar", processo), {"motivo": "x"}).status_code == 302
     processo.refresh_from_db()
     assert processo.status == S.AGUARDANDO_DOWNLOAD
@@ -505,12 +503,12 @@ def test_acao_no_cliente_cria_processos_do_mes_uma_vez(client, operador):
 
     assert Processo.objects.filter(competencia=competencia_atual()).count() == 2
     assert not outro.processos.exists()
-    assert any("2 processos criados, 0 já existiam" in texto for texto in mensagens(primeira))
+    assert any("2 processos criados, 0 já existiam" in texto for texto in textos(primeira))
 
     segunda = client.post(changelist, dados)
 
     assert Processo.objects.count() == 2
-    assert any("0 processos criados, 2 já existiam" in texto for texto in mensagens(segunda))
+    assert any("0 processos criados, 2 já existiam" in texto for texto in textos(segunda))
 
 
 def test_acao_no_cliente_avisa_clientes_inativos(client, operador):
@@ -527,7 +525,7 @@ def test_acao_no_cliente_avisa_clientes_inativos(client, operador):
     resposta = client.post(reverse("admin:clientes_cliente_changelist"), dados)
 
     assert list(Processo.objects.values_list("cliente", flat=True)) == [ativo.pk]
-    assert any("2 cliente(s)" in texto for texto in mensagens(resposta))
+    assert any("2 cliente(s)" in texto for texto in textos(resposta))
 
 
 @pytest.mark.parametrize("papel", ["leitor", "aprovador"])

@@ -13,8 +13,7 @@ from brm.usuarios.papeis import GRUPOS
 from clientes.models import Cliente
 from operadoras.models import Operadora
 from processos.models import Processo
-
-from .factories import UsuarioFactory
+from tests.factories import UsuarioFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.db import connection, transaction
 from brm.common import crypto
 from brm.usuarios.models import Usuario
 from clientes.models import Cliente
-
-from .factories import ClienteFactory, UsuarioFactory
+from tests.factories import ClienteFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -26,9 +26,8 @@ from processos.services import (
     processo_registrar_fatura,
     processo_rejeitar,
 )
-
-from .conftest import PDF_MINIMO
-from .factories import ProcessoFactory, UsuarioFactory
+from tests.conftest import PDF_MINIMO
+from tests.factories import ProcessoFactory, UsuarioFactory
 
 S = Processo.Status
 INSTANTE = dt.datetime(2026, 11, 20, 14, 30, tzinfo=ZoneInfo("America/Sao_Paulo"))
@@ -122,13 +121,6 @@ def _linha(processo: Processo) -> dict:
 
 def _arquivos(raiz) -> list[str]:
     return sorted(str(p.relative_to(raiz)) for p in Path(raiz).rglob("*") if p.is_file())
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    """Uploads of this test only, in its own folder."""
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
 
 
 def test_tabela_de_transicoes_e_a_do_desenho():

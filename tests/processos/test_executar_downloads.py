@@ -11,23 +11,13 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from brm.common import tarefas as fila_de_tarefas
 from processos.models import Execucao, Processo
-from processos.services import filas
 from tests.factories import ExecucaoFactory, OperadoraFactory, ProcessoFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tarefas")]
 
 E = Execucao.Status
 RAIZ = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def tarefas(monkeypatch):
-    enfileiradas = []
-    nomes = {filas.TAREFA_DESPACHAR: "despachar"}
-    monkeypatch.setattr(fila_de_tarefas, "enfileirar", lambda nome, *a, **k: enfileiradas.append(nomes.get(nome, nome)))
-    return enfileiradas
 
 
 def executar(*args) -> str:
@@ -55,7 +45,7 @@ def test_enfileira_os_processos_da_competencia_e_resume_o_que_fez(tarefas, djang
         (Execucao.Origem.MANUAL, None, Execucao.Tipo.DOWNLOAD_FATURA)
     }
     assert Execucao.objects.filter(processo=em_andamento.processo).count() == 1
-    assert tarefas == ["despachar"]
+    assert tarefas == [("despachar_execucoes", (), {})]
 
 
 def test_sem_competencia_usa_o_mes_corrente_em_sao_paulo(tarefas):
