@@ -70,16 +70,19 @@ def preparar_django(url: str, banco: str, *, redis_url: str | None = None, fila:
 
 
 @contextmanager
-def banco_descartavel(url: str):
-    """The scratch database with the migrations applied, dropped at the end whatever happens."""
+def banco_descartavel(url: str, *, manter: bool = False, reusar: bool = False):
+    """The scratch database with the migrations applied, dropped at the end whatever happens.
+
+    `manter` keeps it for a look afterwards; `reusar` starts from the one kept by an earlier run.
+    """
     from django.test.utils import setup_databases, teardown_databases
 
     print(f"Banco descartável {os.environ['BRM_TEST_DATABASE_NAME']} em {sem_senha(url).rsplit('/', 1)[0]}")
-    configuracao = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    configuracao = setup_databases(verbosity=0, interactive=False, keepdb=reusar, serialized_aliases=set())
     try:
         yield
     finally:
-        teardown_databases(configuracao, verbosity=0)
+        teardown_databases(configuracao, verbosity=0, keepdb=manter)
 
 
 def apagar_fila(redis_url: str, fila: str) -> None:

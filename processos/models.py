@@ -62,7 +62,16 @@ class Processo(BaseModel):
             models.UniqueConstraint(fields=["cliente", "competencia"], name="processo_unico_por_cliente_competencia"),
             models.CheckConstraint(name="processo_competencia_primeiro_dia", condition=models.Q(competencia__day=1)),
         ]
-        indexes = [models.Index(fields=["competencia", "status"], name="processo_comp_status_idx")]
+        indexes = [
+            models.Index(fields=["competencia", "status"], name="processo_comp_status_idx"),
+            # The admin's lists (`processos.selectors.listas`): each ordering, by itself and after an equality
+            # filter, is read off an index instead of sorting the table. The id rides along (PostgreSQL), so a
+            # page far from the first finds its ids in the index alone (`PaginadorEstimado`).
+            models.Index(fields=["competencia", "cliente"], include=["id"], name="processo_comp_cliente_idx"),
+            models.Index(fields=["status", "competencia", "cliente"], include=["id"], name="processo_status_comp_idx"),
+            models.Index(fields=["valor_total", "competencia", "cliente"], include=["id"], name="processo_valor_idx"),
+            models.Index(fields=["numero_fatura"], name="processo_numero_fatura_idx"),
+        ]
         permissions = [
             ("aprovar_processo", "Pode aprovar ou rejeitar faturas"),
             ("enviar_fatura", "Pode enviar fatura manualmente"),
@@ -197,7 +206,12 @@ class Execucao(BaseModel):
             ),
             models.CheckConstraint(name="execucao_tentativa_positiva", condition=models.Q(tentativa__gte=1)),
         ]
-        indexes = [models.Index(fields=["status", "criado_em"], name="execucao_status_criado_idx")]
+        indexes = [
+            models.Index(fields=["status", "criado_em"], name="execucao_status_criado_idx"),
+            # The list of jobs, newest first, and a process's latest jobs on its page.
+            models.Index(fields=["criado_em", "id"], name="execucao_criado_idx"),
+            models.Index(fields=["processo", "criado_em"], name="execucao_processo_criado_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_tipo_display()} · {self.processo} · #{self.tentativa}"

@@ -5,8 +5,8 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from .busca import termo_interpretar
 from .errors import ErroDeNegocio
-from .fields import cnpj_normalizar
 
 COR_NEUTRA = "#6c757d"
 
@@ -119,17 +119,20 @@ class HistoricoInline(SomenteLeituraMixin, admin.TabularInline):
 class BuscaCNPJMixin:
     """Search finds a CNPJ typed with or without punctuation (`12.345.678/0001-95` or `12345678000195`).
 
-    The database holds the 14 bare characters, so the typed term is also compared in that form.
+    The database holds the 14 bare characters, so the typed term is compared in that form: a whole CNPJ
+    exactly (one index probe, and nothing else is searched), the start of one typed with its punctuation
+    as a prefix, next to the list's usual search.
     """
 
     campo_cnpj = "cnpj"
 
     def get_search_results(self, request, queryset, search_term):
+        termo = termo_interpretar(search_term)
+        if termo.cnpj:
+            return queryset.filter(**{self.campo_cnpj: termo.cnpj}), False
         resultado, duplicatas = super().get_search_results(request, queryset, search_term)
-        termo = search_term.strip()
-        normalizado = cnpj_normalizar(termo)
-        if normalizado and normalizado != termo.upper() and normalizado.isalnum():
-            resultado = resultado | queryset.filter(**{f"{self.campo_cnpj}__icontains": normalizado})
+        if termo.prefixo_cnpj:
+            resultado = resultado | queryset.filter(**{f"{self.campo_cnpj}__startswith": termo.prefixo_cnpj})
         return resultado, duplicatas
 
 

@@ -1,6 +1,7 @@
 import json
 
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -8,7 +9,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from brm.common.admin import (
-    BuscaCNPJMixin,
     HistoricoInline,
     SalvarSoAlteradosMixin,
     SituacaoErroMixin,
@@ -17,20 +17,40 @@ from brm.common.admin import (
     badge_status,
     truncar,
 )
+from brm.common.paginacao import ListaGrandeMixin
 
 from ..models import Execucao, ExecucaoEvento, ExecucaoLog, Processo, ProcessoEvento
+from ..selectors import (
+    ORDEM_EXECUCOES,
+    ORDEM_LOGS,
+    ORDEM_LOGS_DA_EXECUCAO,
+    eventos_buscar,
+    execucao_log_ultimas,
+    execucao_logs_buscar,
+    execucao_logs_lista,
+    execucoes_buscar,
+    execucoes_lista,
+)
 from .controles import ControlesDaExecucaoMixin
+
+# Shown on a job's page; the whole log is in the list of log lines, filtered by the job.
+LINHAS_NA_PAGINA = 50
+FILTRO_DA_EXECUCAO = "execucao__id__exact"
 
 
 @admin.register(ProcessoEvento)
-class ProcessoEventoAdmin(BuscaCNPJMixin, SomenteLeituraAdmin):
-    campo_cnpj = "processo__cliente__cnpj"
+class ProcessoEventoAdmin(ListaGrandeMixin, SomenteLeituraAdmin):
     list_display = ("quando", "processo", "de", "para_badge", "por", "motivo_resumo")
-    list_filter = ("para", "de")
+    # A date filter, not a date hierarchy: the hierarchy scans the whole table for its distinct dates.
+    list_filter = ("para", "de", ("quando", admin.DateFieldListFilter))
     list_select_related = ("processo__cliente", "por")
+    # The search itself is `eventos_buscar`; these only switch the search box on.
     search_fields = ("processo__cliente__razao_social", "processo__cliente__cnpj", "motivo")
-    date_hierarchy = "quando"
+    search_help_text = "CNPJ (inteiro ou o começo, com pontuação), parte da razão social, conta ou parte do motivo."
     fields = ("processo", "de", "para", "por", "motivo", "quando")
+
+    def get_search_results(self, request, queryset, search_term):
+        return eventos_buscar(queryset=queryset, termo=search_term), False
 
     @admin.display(description="para", ordering="para")
     def para_badge(self, obj):
@@ -55,18 +75,26 @@ class HistoricoExecucaoInline(HistoricoInline):
         return badge(obj.get_para_display(), Execucao.CORES.get(obj.para))
 
 
+class UltimasLinhasFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        if not hasattr(self, "_ultimas"):
+            self._ultimas = execucao_log_ultimas(execucao=self.instance, limite=LINHAS_NA_PAGINA)
+        return self._ultimas
+
+
 class LogInline(HistoricoInline):
+    """The end of the log, where a job that failed says why; the whole of it is one click away."""
+
     model = ExecucaoLog
-    limite = 500
-    verbose_name_plural = "log do robô (primeiras 500 linhas)"
+    formset = UltimasLinhasFormSet
+    verbose_name_plural = f"log do robô (últimas {LINHAS_NA_PAGINA} linhas)"
     fields = readonly_fields = ("seq", "quando", "nivel", "mensagem")
 
 
 @admin.register(Execucao)
 class ExecucaoAdmin(
-    ControlesDaExecucaoMixin, SituacaoErroMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
+    ControlesDaExecucaoMixin, SituacaoErroMixin, ListaGrandeMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
 ):
-    campo_cnpj = "processo__cliente__cnpj"
     list_display = (
         "processo",
         "tipo",
@@ -77,10 +105,12 @@ class ExecucaoAdmin(
         "finalizado_em",
         "erro_resumo",
     )
-    list_filter = ("status", "tipo", "origem", "processo__cliente__operadora")
+    list_filter = ("status", "tipo", "origem", "processo__cliente__operadora", ("criado_em", admin.DateFieldListFilter))
     list_select_related = ("processo__cliente",)
+    # The search itself is `execucoes_buscar`; these only switch the search box on.
     search_fields = ("processo__cliente__razao_social", "processo__cliente__cnpj", "job_id")
-    date_hierarchy = "criado_em"
+    search_help_text = "CNPJ (inteiro ou o começo, com pontuação), parte da razão social, conta ou id do trabalho."
+    ordering = ORDEM_EXECUCOES
     autocomplete_fields = ("processo",)
     inlines = [HistoricoExecucaoInline, LogInline]
     actions = ["reexecutar_selecionadas", "cancelar_selecionadas"]
@@ -110,6 +140,12 @@ class ExecucaoAdmin(
         "linhas_de_log",
     )
 
+    def get_queryset(self, request):
+        return execucoes_lista()
+
+    def get_search_results(self, request, queryset, search_term):
+        return execucoes_buscar(queryset=queryset, termo=search_term), False
+
     def has_add_permission(self, request):
         # Jobs are created by services (download, SAT upload, re-run), never typed in here.
         return False
@@ -132,7 +168,7 @@ class ExecucaoAdmin(
     def linhas_de_log(self, obj):
         total = obj.logs.count()
         url = reverse(f"{self.admin_site.name}:processos_execucaolog_changelist")
-        return format_html('<a href="{}?execucao__id__exact={}">{} linhas</a>', url, obj.pk, total)
+        return format_html('<a href="{}?{}={}">{} linhas</a>', url, FILTRO_DA_EXECUCAO, obj.pk, total)
 
     @admin.display(description="resultado")
     def resultado_formatado(self, obj):
@@ -168,14 +204,30 @@ class ExecucaoAdmin(
 
 
 @admin.register(ExecucaoLog)
-class ExecucaoLogAdmin(SomenteLeituraAdmin):
+class ExecucaoLogAdmin(ListaGrandeMixin, SomenteLeituraAdmin):
     list_display = ("execucao", "seq", "quando", "nivel", "mensagem_resumo")
     list_filter = ("nivel",)
     list_select_related = ("execucao__processo__cliente",)
+    # The search itself is `execucao_logs_buscar`; these only switch the search box on.
     search_fields = ("mensagem", "execucao__job_id")
-    date_hierarchy = "quando"
+    search_help_text = "Nas linhas de uma execução: parte da mensagem. Em todas: o id do trabalho no robô."
     fields = ("execucao", "seq", "quando", "nivel", "mensagem")
+
+    def get_queryset(self, request):
+        return execucao_logs_lista().order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        return ORDEM_LOGS_DA_EXECUCAO if _execucao_filtrada(request) else ORDEM_LOGS
+
+    def get_search_results(self, request, queryset, search_term):
+        execucao_id = _execucao_filtrada(request)
+        return execucao_logs_buscar(queryset=queryset, termo=search_term, execucao_id=execucao_id), False
 
     @admin.display(description="mensagem")
     def mensagem_resumo(self, obj):
         return truncar(obj.mensagem, 120)
+
+
+def _execucao_filtrada(request) -> str | None:
+    """The job whose lines the log list shows, when it shows one job's."""
+    return request.GET.get(FILTRO_DA_EXECUCAO) or request.GET.get("execucao") or None

@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from brm.common.admin import (
-    BuscaCNPJMixin,
     HistoricoInline,
     SalvarSoAlteradosMixin,
     SituacaoErroMixin,
@@ -14,9 +13,17 @@ from brm.common.admin import (
     badge_status,
 )
 from brm.common.formatacao import formatar_competencia, formatar_moeda
+from brm.common.paginacao import ListaGrandeMixin
 
 from ..models import Execucao, Processo, ProcessoEvento
-from ..selectors import processo_pode_receber_fatura, processo_pode_ser_aprovado
+from ..selectors import (
+    ORDEM_PROCESSOS,
+    processo_pode_receber_fatura,
+    processo_pode_ser_aprovado,
+    processos_buscar,
+    processos_competencias,
+    processos_lista,
+)
 from ..services import processo_aprovar, processo_criar, processo_rejeitar
 from .forms import ProcessoAdicionarForm, RejeitarForm
 from .robos import RobosDoProcessoMixin
@@ -28,7 +35,7 @@ class CompetenciaFilter(admin.SimpleListFilter):
     parameter_name = "competencia"
 
     def lookups(self, request, model_admin):
-        meses = Processo.objects.order_by("-competencia").values_list("competencia", flat=True).distinct()[:24]
+        meses = processos_competencias(limite=24)
         return [(f"{mes:%Y-%m-%d}", formatar_competencia(mes)) for mes in meses]
 
     def queryset(self, request, queryset):
@@ -61,12 +68,16 @@ class ExecucaoInline(SituacaoErroMixin, HistoricoInline):
     verbose_name_plural = "execuções do robô (últimas 20)"
     fields = readonly_fields = ("tipo", "situacao", "origem", "tentativa", "criado_em", "finalizado_em", "erro_resumo")
 
+    def get_queryset(self, request):
+        # Each row is labelled with the job's name, which names the process and its client: one query
+        # for the inline, not two more per row.
+        return super().get_queryset(request).select_related("processo__cliente")
+
 
 @admin.register(Processo)
 class ProcessoAdmin(
-    RobosDoProcessoMixin, PaginasDoProcessoMixin, BuscaCNPJMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
+    RobosDoProcessoMixin, PaginasDoProcessoMixin, ListaGrandeMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
 ):
-    campo_cnpj = "cliente__cnpj"
     list_display = (
         "cliente_razao_social",
         "cliente_cnpj",
@@ -77,10 +88,13 @@ class ProcessoAdmin(
         "vencimento_formatado",
         "numero_fatura",
     )
+    # The month is CompetenciaFilter; a date hierarchy would repeat it and scan the table for distinct dates.
     list_filter = ("status", CompetenciaFilter, "cliente__operadora", "cliente__ativo")
     list_select_related = ("cliente", "cliente__operadora")
+    # The search itself is `processos_buscar`; these only switch the search box on.
     search_fields = ("cliente__razao_social", "cliente__cnpj", "cliente__conta", "numero_fatura")
-    date_hierarchy = "competencia"
+    search_help_text = "CNPJ (inteiro ou o começo, com pontuação), parte da razão social, conta ou número da fatura."
+    ordering = ORDEM_PROCESSOS
     autocomplete_fields = ("cliente",)
     inlines = [EventoInline, ExecucaoInline]
     actions = ["aprovar_selecionados", "rejeitar_selecionados", "baixar_fatura_selecionados", "enviar_sat_selecionados"]
@@ -134,6 +148,14 @@ class ProcessoAdmin(
             return "—"
         url = reverse(f"{self.admin_site.name}:processos_processo_fatura", args=[obj.pk])
         return format_html('<a href="{}" target="_blank">{}</a>', url, obj.fatura_nome_original or "fatura.pdf")
+
+    # Lists and search
+
+    def get_queryset(self, request):
+        return processos_lista()
+
+    def get_search_results(self, request, queryset, search_term):
+        return processos_buscar(queryset=queryset, termo=search_term), False
 
     # Forms
 

@@ -1,5 +1,25 @@
-"""Reads of the processos app: every query of processes, executions and their logs lives here."""
+"""Reads of the processos app: every query of processes, executions and their logs lives here.
 
+- `processos`: what can be done to a process now (and why not), download candidates, last month's invoice,
+  the month in numbers.
+- `listas`: what lists, pages and searches show, shaped for the indexes that serve them.
+"""
+
+from .listas import (
+    ORDEM_EXECUCOES,
+    ORDEM_LOGS,
+    ORDEM_LOGS_DA_EXECUCAO,
+    ORDEM_PROCESSOS,
+    eventos_buscar,
+    execucao_log_ultimas,
+    execucao_logs_buscar,
+    execucao_logs_lista,
+    execucoes_buscar,
+    execucoes_lista,
+    processos_buscar,
+    processos_competencias,
+    processos_lista,
+)
 from .processos import (
     EM_ANDAMENTO,
     FORA_DE_SITUACAO,
@@ -30,11 +50,21 @@ __all__ = [
     "EM_ANDAMENTO",
     "FORA_DE_SITUACAO",
     "INATIVO",
+    "ORDEM_EXECUCOES",
+    "ORDEM_LOGS",
+    "ORDEM_LOGS_DA_EXECUCAO",
+    "ORDEM_PROCESSOS",
     "ROTULOS_SEM_DOWNLOAD",
     "ResumoDoMes",
     "SEM_ROBO",
+    "eventos_buscar",
+    "execucao_log_ultimas",
+    "execucao_logs_buscar",
+    "execucao_logs_lista",
     "execucao_pode_ser_cancelada",
     "execucao_pode_ser_reexecutada",
+    "execucoes_buscar",
+    "execucoes_lista",
     "execucoes_log_anteriores_a",
     "frase_sem_download",
     "processo_anterior",
@@ -46,8 +76,11 @@ __all__ = [
     "processo_pode_ser_rejeitado",
     "processo_recusa_execucao",
     "processo_tipos_em_andamento",
+    "processos_buscar",
     "processos_candidatos_download",
+    "processos_competencias",
     "processos_do_mes_para_planilha",
+    "processos_lista",
     "processos_resumo_do_mes",
     "processos_sem_download_ativo",
 ]
