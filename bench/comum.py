@@ -88,7 +88,7 @@ def banco_descartavel(url: str, *, manter: bool = False, reusar: bool = False):
 def apagar_fila(redis_url: str, fila: str) -> None:
     import redis
 
-    redis.Redis.from_url(redis_url).delete(fila)
+    redis.Redis.from_url(redis_url).delete(fila, f"{fila}-envios")
 
 
 def iniciar_celery(argumentos: list[str], log: Path) -> subprocess.Popen:

@@ -143,6 +143,8 @@ class Execucao(BaseModel):
         Status.CANCELADA: "#495057",
     }
     ATIVOS = (Status.PENDENTE, Status.ENVIANDO, Status.EM_EXECUCAO)
+    # The statuses in which a job holds a slot at the robot (besides `robo_ocupado`).
+    NO_ROBO = (Status.ENVIANDO, Status.EM_EXECUCAO)
     REEXECUTAVEIS = (Status.FALHA, Status.CANCELADA)
 
     processo = models.ForeignKey(Processo, verbose_name="processo", on_delete=models.PROTECT, related_name="execucoes")
@@ -186,6 +188,18 @@ class Execucao(BaseModel):
     lote_limite = models.PositiveSmallIntegerField(
         "trabalhos simultâneos do lote (máx.)", null=True, blank=True, editable=False
     )
+    # BRM stopped following this job (its time ran out, a person cancelled it, a send got no answer) while the
+    # robot may still be working on it: it keeps its slot until the robot reports an end, or the ceiling passes.
+    robo_ocupado = models.BooleanField(
+        "ocupa o robô",
+        default=False,
+        editable=False,
+        help_text="O robô ainda pode estar trabalhando nele: continua contando no limite de simultâneos.",
+    )
+    robo_consultado_em = models.DateTimeField("robô consultado em", null=True, blank=True, editable=False)
+    # A send whose answer was lost (a timeout after sending): the robot may have the job. It is sent again
+    # with the same referencia until the robot confirms it (202, or 409 with its id).
+    envio_incerto = models.BooleanField("envio sem resposta", default=False, editable=False)
     log_proximo_seq = models.PositiveIntegerField("próxima linha de log", default=1, editable=False)
     # When the robot loses a job and it is sent again, the new job numbers its lines from 1 again: they are
     # stored after the lines already kept, shifted by this much.
@@ -211,6 +225,9 @@ class Execucao(BaseModel):
             # The list of jobs, newest first, and a process's latest jobs on its page.
             models.Index(fields=["criado_em", "id"], name="execucao_criado_idx"),
             models.Index(fields=["processo", "criado_em"], name="execucao_processo_criado_idx"),
+            models.Index(
+                fields=["robo_ocupado"], condition=models.Q(robo_ocupado=True), name="execucao_robo_ocupado_idx"
+            ),
         ]
 
     def __str__(self) -> str:

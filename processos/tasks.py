@@ -21,12 +21,8 @@ def enviar_execucao(execucao_id: str) -> None:
     execucao_enviar(execucao_id=execucao_id)
 
 
-@shared_task(
-    name=TAREFA_ACOMPANHAR,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=DURACAO_LEASE - 10,
-    time_limit=DURACAO_LEASE,
-)
+# Not acks_late either: beat queues a poll every two seconds anyway, and an unacknowledged message that Redis
+# must restore after a restart is what has crashed kombu's worker.
+@shared_task(name=TAREFA_ACOMPANHAR, acks_late=False, soft_time_limit=DURACAO_LEASE + 20, time_limit=DURACAO_LEASE + 30)
 def acompanhar_execucoes() -> None:
     execucoes_acompanhar_ciclo()

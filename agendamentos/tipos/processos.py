@@ -77,13 +77,16 @@ def downloads_executar(*, parametros: dict, agora: dt.datetime, fuso: str, por: 
     )
     # The run's downloads form one batch: the dispatcher starts at most `limite_execucoes_simultaneas` of
     # them at once, within the global and per-operator limits reported beside it.
-    return {
+    dados = {
         "competencia": f"{competencia:%Y-%m}",
         "enfileiradas": resultado.enfileiradas,
         "ignoradas": resultado.ignoradas,
         "limite_execucoes_simultaneas": limpos["limite_execucoes_simultaneas"],
         "limite_global": configuracao_rpa_obter().limite_global,
     }
+    if resultado.despacho_adiado:
+        dados["aviso"] = resultado.aviso_despacho
+    return dados
 
 
 EXECUTAR_DOWNLOADS = Tipo(

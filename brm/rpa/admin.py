@@ -22,7 +22,8 @@ class ConfiguracaoRPAAdmin(SegredosOcultosMixin, admin.ModelAdmin):
     fieldsets = (
         ("API", {"fields": ("url_base", "token", "robo_sat")}),
         ("Ritmo", {"fields": ("intervalo_polling_ms", "timeout_execucao_segundos", "timeout_http_segundos")}),
-        ("Limites", {"fields": ("limite_global",)}),
+        ("Limites", {"fields": ("limite_global", "teto_ocupacao_minutos")}),
+        ("Cancelamento no robô", {"classes": ("collapse",), "fields": ("endpoint_cancelamento",)}),
         (
             "Política de novas tentativas",
             {

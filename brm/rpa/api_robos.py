@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 from django.utils.dateparse import parse_datetime
+
+from brm.common.texto import texto_seguro
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +47,15 @@ class ErroRPA(Exception):
         status: int | None = None,
         retry_after: float | None = None,
         codigo: str = "",
+        incerto: bool = False,
     ):
         super().__init__(mensagem)
         self.mensagem = mensagem
         self.codigo = codigo
         self.transitorio = transitorio
+        # The request reached the robot and its answer was lost (a timeout after sending, a dropped
+        # connection, an unreadable 2xx): the robot may have started the job.
+        self.incerto = incerto
         self.status = status
         self.retry_after = retry_after
 
@@ -102,15 +109,20 @@ class ApiRobos:
 
     def executar(self, robo: str, payload: dict[str, Any]) -> JobIniciado:
         # A 200 or 201 instead of 202 still means the robot took the request: its body is read leniently, so one
-        # that is not JSON or lacks the job_id is a transient error, resent under the same idempotency key.
+        # that is not JSON or lacks the job_id leaves the outcome unknown; the same idempotency key finds it.
         resposta = self._chamar("POST", f"/executar/{robo}", json=payload, esperado=(200, 201, 202, 409), robo=robo)
-        corpo = self._json(resposta)
+        try:
+            corpo = self._json(resposta)
+        except ErroRPA as erro:
+            erro.incerto = True
+            raise
         job_id = str(corpo.get("job_id") or "").strip()
         if not job_id:
             raise ErroRPA(
-                "A API de robôs aceitou o trabalho mas não informou o job_id; o trabalho será reenviado.",
+                "A API de robôs aceitou o trabalho mas não informou o job_id.",
                 transitorio=True,
                 status=resposta.status_code,
+                incerto=True,
             )
         return JobIniciado(
             job_id=job_id, status=str(corpo.get("status") or "queued"), ja_existia=resposta.status_code == 409
@@ -134,7 +146,7 @@ class ApiRobos:
             iniciado_em=_data(corpo.get("iniciado_em")),
             finalizado_em=_data(corpo.get("finalizado_em")),
             erro_codigo=str(erro.get("codigo") or ""),
-            erro_mensagem=str(erro.get("mensagem") or ""),
+            erro_mensagem=texto_seguro(str(erro.get("mensagem") or "")),
             resultado=resultado if isinstance(resultado, dict) else {},
         )
 
@@ -151,10 +163,11 @@ class ApiRobos:
                 except (TypeError, ValueError):
                     seq = desde + posicao
                 nivel = str(bruta.get("nivel") or "INFO").upper()
-                linhas.append(LinhaLog(seq, _data(bruta.get("quando")), nivel, str(bruta.get("mensagem") or "")))
+                mensagem = texto_seguro(str(bruta.get("mensagem") or ""))
+                linhas.append(LinhaLog(seq, _data(bruta.get("quando")), nivel, mensagem))
             else:
                 # A plain list of strings: number them by position from `desde`.
-                linhas.append(LinhaLog(desde + posicao, None, "INFO", str(bruta)))
+                linhas.append(LinhaLog(desde + posicao, None, "INFO", texto_seguro(str(bruta))))
         # Lines seen twice, or older than asked for, are dropped here; the database also refuses them.
         vistas: set[int] = set()
         return [linha for linha in linhas if linha.seq >= desde and not (linha.seq in vistas or vistas.add(linha.seq))]
@@ -182,8 +195,10 @@ class ApiRobos:
             )
         return b"".join(partes)
 
-    def cancelar(self, job_id: str) -> None:
-        self._chamar("POST", f"/jobs/{job_id}/cancelar", esperado=(200, 404, 409))
+    def cancelar(self, job_id: str, *, caminho: str) -> None:
+        """Ask the robot to stop a job. Not in the contract: only robots whose configuration names the
+        endpoint (`caminho`, with `{job_id}`) offer it."""
+        self._chamar("POST", caminho.replace("{job_id}", job_id), esperado=(200, 202, 204, 404, 409))
 
     # Plumbing ---------------------------------------------------------------------------------------
 
@@ -192,17 +207,21 @@ class ApiRobos:
         cabecalhos = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         try:
             resposta = self.sessao.request(metodo, url, headers=cabecalhos, timeout=self.timeout, **kwargs)
+        except (requests.ConnectTimeout, requests.ConnectionError) as exc:
+            if _nao_conectou(exc):
+                raise ErroRPA(
+                    f"Não foi possível conectar à API de robôs em {self.url_base}; será tentado de novo.",
+                    transitorio=True,
+                ) from exc
+            raise ErroRPA(
+                f"A API de robôs em {self.url_base} fechou a conexão sem responder.", transitorio=True, incerto=True
+            ) from exc
         except requests.Timeout as exc:
             raise ErroRPA(
-                f"A API de robôs em {self.url_base} não respondeu a tempo; será tentado de novo.", transitorio=True
-            ) from exc
-        except requests.ConnectionError as exc:
-            raise ErroRPA(
-                f"Não foi possível conectar à API de robôs em {self.url_base}; será tentado de novo.",
-                transitorio=True,
+                f"A API de robôs em {self.url_base} não respondeu a tempo.", transitorio=True, incerto=True
             ) from exc
         except requests.RequestException as exc:
-            raise ErroRPA(f"Falha ao chamar a API de robôs: {exc}", transitorio=True) from exc
+            raise ErroRPA(f"Falha ao chamar a API de robôs: {exc}", transitorio=True, incerto=True) from exc
         if resposta.status_code in esperado:
             return resposta
         raise self._erro_http(resposta, caminho, robo)
@@ -234,12 +253,21 @@ class ApiRobos:
                 transitorio=False,
                 status=status,
             )
-        if status in (429, 503) or status >= 500:
+        if status in (429, 503):
             return ErroRPA(
-                f"A API de robôs está ocupada ou com erro (HTTP {status}); será tentado de novo.{sufixo}",
+                f"A API de robôs está ocupada (HTTP {status}); será tentado de novo.{sufixo}",
                 transitorio=True,
                 status=status,
                 retry_after=_retry_after(resposta),
+            )
+        if status >= 500:
+            # Not "busy": the robot failed while handling the request, and may have stored the job first.
+            return ErroRPA(
+                f"A API de robôs respondeu com erro (HTTP {status}).{sufixo}",
+                transitorio=True,
+                status=status,
+                retry_after=_retry_after(resposta),
+                incerto=True,
             )
         return ErroRPA(f"A API de robôs respondeu HTTP {status} inesperado.{sufixo}", transitorio=False, status=status)
 
@@ -266,12 +294,21 @@ def _data(valor: Any) -> dt.datetime | None:
         return None
 
 
+def _nao_conectou(exc: requests.RequestException) -> bool:
+    """True when the request never reached the robot (refused, unreachable, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    causa = exc.args[0] if exc.args else None
+    motivo = getattr(causa, "reason", causa)
+    return isinstance(motivo, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError)
+
+
 def _detalhe(resposta: requests.Response) -> str:
     try:
         corpo = resposta.json()
     except ValueError:
         return ""
-    return str(corpo.get("detail") or "")[:300] if isinstance(corpo, dict) else ""
+    return texto_seguro(str(corpo.get("detail") or "")[:300]) if isinstance(corpo, dict) else ""
 
 
 def _retry_after(resposta: requests.Response) -> float | None:

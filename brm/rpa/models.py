@@ -53,6 +53,21 @@ class ConfiguracaoRPA(BaseModel):
         "ainda indisponível, tempo esgotado) é refeito sozinho.",
     )
     intervalo_reexecucao_minutos = models.PositiveIntegerField("espera antes de reexecutar (min)", default=30)
+    teto_ocupacao_minutos = models.PositiveIntegerField(
+        "teto de ocupação sem resposta (min)",
+        default=120,
+        validators=[MinValueValidator(1)],
+        help_text="Um trabalho que o BRM deixou de acompanhar (tempo esgotado, cancelado, envio sem resposta) "
+        "continua ocupando vaga enquanto o robô não diz que terminou; passado este tempo, a vaga é liberada "
+        "e a execução diz que alguém precisa conferir no robô.",
+    )
+    endpoint_cancelamento = models.CharField(
+        "endereço para cancelar um trabalho",
+        max_length=200,
+        blank=True,
+        help_text="Só se o robô oferecer cancelamento (não faz parte do contrato): o caminho do POST, com "
+        "{job_id}, por exemplo /jobs/{job_id}/cancelar. Em branco, cancelar só para o acompanhamento no BRM.",
+    )
 
     class Meta:
         verbose_name = "configuração dos robôs"
@@ -64,6 +79,10 @@ class ConfiguracaoRPA(BaseModel):
 
     def clean(self):
         super().clean()
+        caminho = self.endpoint_cancelamento.strip()
+        if caminho and (not caminho.startswith("/") or "{job_id}" not in caminho):
+            raise ValidationError({"endpoint_cancelamento": "Informe um caminho que comece com / e contenha {job_id}."})
+        self.endpoint_cancelamento = caminho
         if self.backoff_base_segundos > self.backoff_max_segundos:
             raise ValidationError(
                 {"backoff_base_segundos": "A espera inicial não pode ser maior que a espera máxima entre tentativas."}

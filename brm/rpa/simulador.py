@@ -11,9 +11,11 @@ Endpoints of the contract (all need `Authorization: Bearer <token>`):
 - `GET /jobs/{job_id}`: the job's status, timestamps, `erro` and `resultado`.
 - `GET /jobs/{job_id}/logs?desde=N`: the log lines with `seq >= N` and `proximo`.
 - `GET /jobs/{job_id}/arquivos/{nome}`: the invoice PDF of a completed download.
-- `POST /jobs/{job_id}/cancelar`: not in the known contract, a natural extension. 200 `{"job_id", "status":
-  "cancelled"}` for a queued or running job (cancelled is final); 409 `{"job_id", "status", "detail"}` when
-  the job had already ended.
+
+The contract has no way to cancel a job, and by default neither has the simulator (404, as a real robot
+answers). Only with `permitir_cancelar` on, as a robot that offers it beyond the contract would, it answers
+`POST /jobs/{job_id}/cancelar`: 200 `{"job_id", "status": "cancelled"}` for a queued or running job
+(cancelled is final); 409 `{"job_id", "status", "detail"}` when the job had already ended.
 
 Control endpoints for tests and demos (no token):
 
@@ -36,6 +38,13 @@ hangs is processed first (a POST does create its job) and its answer is held bac
 seconds, the way a robot that is slow to answer leaves the client unsure whether the job started.
 `taxa_falha` is deterministic: a hash of the `referencia` decides, so the same execution always fails the
 same way and a re-run under a new `referencia` may succeed.
+
+Fault rates, for chaos runs, are deterministic too: `taxa_travamento` holds back the answer of that share of
+`POST /executar` (by `referencia` and attempt, so a later attempt may be answered; the job is created all
+the same); `taxa_perda` makes that share of jobs vanish once they start (`GET` answers 404, and a new POST with
+the same `referencia` answers 409 with the lost job, as a robot that restarted without its memory would);
+`taxa_status_invalido` answers that share of `GET /jobs/{job_id}` with a body that is not JSON.
+`logs_com_controle` writes ANSI colours and control characters into the log lines.
 """
 
 import base64
@@ -104,6 +113,12 @@ class Configuracao:
     perder_jobs_proximos: int = 0
     logs_como_texto: bool = False
     logs_repetidos: bool = False
+    logs_com_controle: bool = False
+    taxa_travamento: float = 0.0
+    taxa_perda: float = 0.0
+    taxa_status_invalido: float = 0.0
+    # Beyond the contract: a robot that offers cancelling a job.
+    permitir_cancelar: bool = False
 
     def como_json(self) -> dict[str, Any]:
         dados = dataclasses.asdict(self)
@@ -179,6 +194,11 @@ _CONVERSORES: dict[str, Callable[[Any], Any]] = {
     "perder_jobs_proximos": _contador,
     "logs_como_texto": _booleano,
     "logs_repetidos": _booleano,
+    "logs_com_controle": _booleano,
+    "taxa_travamento": _real(0, maximo=1),
+    "taxa_perda": _real(0, maximo=1),
+    "taxa_status_invalido": _real(0, maximo=1),
+    "permitir_cancelar": _booleano,
 }
 assert set(_CONVERSORES) == {campo.name for campo in dataclasses.fields(Configuracao)}
 
@@ -218,10 +238,17 @@ class _Job:
     arquivos: dict[str, bytes]
     interrompido_em: float | None = None
     cancelado: bool = False
+    # Vanishes once it starts (`taxa_perda`): the robot forgets it, it stops running.
+    perde_se: bool = False
+
+    def perdido(self, agora: float) -> bool:
+        return self.perde_se and agora >= self.inicio
 
     @property
     def fim_efetivo(self) -> float:
         """When the job stopped running: its planned end, or the moment it was cancelled or forgotten."""
+        if self.perde_se:
+            return self.inicio
         if self.interrompido_em is not None and self.interrompido_em < self.fim:
             return self.interrompido_em
         return self.fim
@@ -411,6 +438,9 @@ class Simulador:
         self._requisicoes = 0
         self._posts_por_referencia: Counter[str] = Counter()
         self._protocolos = 0
+        self._leituras = 0
+        # When each job's status was read (monotonic clock), to measure how regularly a client follows them.
+        self._leituras_por_job: dict[str, list[float]] = {}
 
     # Life cycle -------------------------------------------------------------------------------------
 
@@ -498,6 +528,11 @@ class Simulador:
             self._por_referencia.clear()
         logger.info("Simulador esqueceu todos os jobs")
 
+    def leituras_de_situacao(self) -> dict[str, list[float]]:
+        """For each job, the moments (`time.monotonic()`) its status was read with `GET /jobs/{job_id}`."""
+        with self._lock:
+            return {job_id: list(momentos) for job_id, momentos in self._leituras_por_job.items()}
+
     def estatisticas(self) -> dict[str, Any]:
         """What the robot saw: POSTs and jobs per referencia, and the peak of jobs running at once."""
         agora = time.monotonic()
@@ -525,12 +560,17 @@ class Simulador:
         execucao = re.fullmatch(r"/executar/([^/]+)", caminho)
         with self._lock:
             self._requisicoes += 1
+            travar = False
             if metodo == "POST" and execucao:
                 self._posts += 1
                 referencia = _referencia_de(corpo)
                 if referencia:
                     self._posts_por_referencia[referencia] += 1
+                    tentativa = self._posts_por_referencia[referencia]
+                    travar = _fracao("travar", f"{referencia}:{tentativa}") < self._config.taxa_travamento
             injetada, atraso = self._falha_da_vez()
+            if travar:
+                atraso = max(atraso, self._config.tempo_travamento)
             token = self._config.token
         if injetada is None:
             injetada = self._autenticar(autorizacao, token)
@@ -584,6 +624,8 @@ class Simulador:
         if not achado:
             return _detalhe(404, "Não encontrado.")
         job_id, acao, nome = unquote(achado[1]), achado[2] or "", unquote(achado[3] or "")
+        if acao == "cancelar" and not self._config.permitir_cancelar:
+            return _detalhe(404, "Não encontrado.")
         esperado = "POST" if acao == "cancelar" else "GET"
         if metodo != esperado:
             return _detalhe(405, "Método não permitido.")
@@ -594,11 +636,18 @@ class Simulador:
             elif job is not None and self._config.perder_jobs_proximos:
                 self._config.perder_jobs_proximos -= 1
                 job = None
+            agora = time.monotonic()
+            if job is not None and job.perdido(agora):
+                job = None
             if job is None:
                 return _detalhe(404, f"Job {job_id} não encontrado.")
             if acao == "cancelar":
                 return self._cancelar(job)
-            agora = time.monotonic()
+            if not acao:
+                self._leituras += 1
+                self._leituras_por_job.setdefault(job_id, []).append(agora)
+                if _fracao("status", f"{job_id}:{self._leituras}") < self._config.taxa_status_invalido:
+                    return _Resposta(200, b"<html>Bad Gateway</html>", "text/html; charset=utf-8")
             if acao == "logs":
                 return self._logs(job, consulta, agora)
             if acao:
@@ -683,6 +732,10 @@ class Simulador:
                 ("INFO", "Execução concluída"),
             ]
         fim = math.inf if config.nunca_finalizar else t0 + config.duracao
+        if config.logs_com_controle:
+            # What some robots print: colours for a terminal, a bell, a carriage return.
+            passos = [f"\x1b[36m{passo}\x1b[0m" for passo in passos]
+            passos[0] = f"\x07{passos[0]}\r"
         return _Job(
             job_id=job_id,
             robo=robo,
@@ -699,6 +752,7 @@ class Simulador:
             encerramento=encerramento,
             resultado=resultado,
             arquivos=arquivos,
+            perde_se=_fracao("perda", referencia) < config.taxa_perda,
         )
 
     def _logs(self, job: _Job, consulta: str, agora: float) -> _Resposta:

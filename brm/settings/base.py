@@ -105,6 +105,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The list indexes of processos cover the id for index-only paging on PostgreSQL (`include`); SQLite has no
+# covering indexes and simply builds them without it, which is all this check says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # Middleware and templates
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
@@ -182,6 +186,14 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env("BRM_CELERY_FILA", default="brm")
+
+
+def filas_celery(fila_padrao: str) -> dict:
+    """Sends to the robot go to a queue of their own (see processos/services/filas.py)."""
+    return {"processos.enviar_execucao": {"queue": f"{fila_padrao}-envios"}}
+
+
+CELERY_TASK_ROUTES = filas_celery(CELERY_TASK_DEFAULT_QUEUE)
 # State lives in our own tables (Execucao, AgendamentoExecucao): no result backend.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -192,6 +204,10 @@ CELERY_TASK_ACKS_LATE = False
 # Above the longest countdown we use, so Redis never redelivers a task that is only waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose Redis went away keeps trying to reconnect, for as long as it takes.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Queuing with Redis down gives up after about two seconds (the work itself is already saved in the database).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "rpa-despachar": {"task": "processos.despachar_execucoes", "schedule": 5.0},

@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, env, filas_celery
 
 SECRET_KEY = "brm-test-key"
 DEBUG = False
@@ -26,6 +26,7 @@ else:
 # A queue of this run's own: workers started by tests listen to it, and nothing left in Redis by another
 # run reaches them.
 CELERY_TASK_DEFAULT_QUEUE = env("BRM_CELERY_FILA", default=f"brm-test-{os.getpid()}")
+CELERY_TASK_ROUTES = filas_celery(CELERY_TASK_DEFAULT_QUEUE)
 
 # Backups written by tests that do not name their own folder stay out of var/. (E-mail: pytest-django
 # switches to the locmem backend; the SMTP test points the smtp backend at its own server.)

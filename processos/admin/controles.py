@@ -76,11 +76,13 @@ class ControlesDaExecucaoMixin:
     def cancelar_view(self, request, object_id):
         execucao = self._obter_execucao(request, object_id)
         try:
-            execucao_cancelar(execucao=execucao, por=request.user)
+            cancelada = execucao_cancelar(execucao=execucao, por=request.user)
         except ErroDeNegocio as erro:
             self.message_user(request, erro.mensagem, messages.ERROR)
         else:
-            self.message_user(request, "Execução cancelada.", messages.SUCCESS)
+            # The service's sentence says what happens at the robot (it may go on with the job).
+            texto = cancelada.erro if cancelada.robo_ocupado else "Execução cancelada."
+            self.message_user(request, texto, messages.SUCCESS)
         return redirect(self._url_execucao(execucao))
 
     # Bulk actions

@@ -33,6 +33,7 @@ from ..selectors import (
 )
 from .controles import ControlesDaExecucaoMixin
 
+COR_AINDA_NO_ROBO = "#fd7e14"
 # Shown on a job's page; the whole log is in the list of log lines, filtered by the job.
 LINHAS_NA_PAGINA = 50
 FILTRO_DA_EXECUCAO = "execucao__id__exact"
@@ -116,7 +117,7 @@ class ExecucaoAdmin(
     actions = ["reexecutar_selecionadas", "cancelar_selecionadas"]
     fieldsets = (
         (None, {"fields": ("processo", "tipo", "origem", "situacao")}),
-        ("Robô", {"fields": ("job_id", "tentativa", "tentativas_envio", "solicitado_por")}),
+        ("Robô", {"fields": ("job_id", "robo_ocupado", "tentativa", "tentativas_envio", "solicitado_por")}),
         ("Reexecuções", {"fields": ("anterior_link", "reexecucoes_links")}),
         ("Datas", {"fields": ("criado_em", "enviado_em", "iniciado_em", "finalizado_em", "proxima_tentativa_em")}),
         ("Resultado", {"fields": ("erro", "resultado_formatado", "linhas_de_log")}),
@@ -125,6 +126,7 @@ class ExecucaoAdmin(
     campos_do_robo = (
         "situacao",
         "job_id",
+        "robo_ocupado",
         "tentativa",
         "tentativas_envio",
         "anterior_link",
@@ -142,6 +144,13 @@ class ExecucaoAdmin(
 
     def get_queryset(self, request):
         return execucoes_lista()
+
+    @admin.display(description="situação", ordering="status")
+    def situacao(self, obj):
+        # A job BRM stopped following may still run at the robot, and still holds its slot: say so beside it.
+        if obj.robo_ocupado:
+            return format_html("{} {}", badge_status(obj), badge("ainda no robô", COR_AINDA_NO_ROBO))
+        return badge_status(obj)
 
     def get_search_results(self, request, queryset, search_term):
         return execucoes_buscar(queryset=queryset, termo=search_term), False

@@ -87,6 +87,8 @@ class RobosDoProcessoMixin:
                 f"Download da fatura de {processo} enfileirado: o robô começa assim que houver vaga.",
                 messages.SUCCESS,
             )
+            if resultado.despacho_adiado:
+                self.message_user(request, resultado.aviso_despacho, messages.WARNING)
         else:
             motivo = processo_motivo_sem_download(processo) or EM_ANDAMENTO
             self.message_user(
@@ -124,6 +126,8 @@ class RobosDoProcessoMixin:
         except ErroDeNegocio as erro:
             self.message_user(request, erro.mensagem, messages.ERROR)
             return
+        if resultado.despacho_adiado:
+            self.message_user(request, resultado.aviso_despacho, messages.WARNING)
         texto = f"{plural(resultado.enfileiradas, 'download enfileirado', 'downloads enfileirados')}"
         fora = len(processos) - resultado.enfileiradas
         if fora <= 0:

@@ -15,7 +15,7 @@ from .acompanhamento import (
     execucoes_acompanhar_ciclo,
 )
 from .criacao import ResultadoCriacao, competencia_atual, processo_criar, processos_criar_mensais
-from .despacho import execucao_enviar, execucoes_despachar
+from .despacho import execucao_enviar, execucoes_despachar, execucoes_no_robo
 from .execucao_estado import execucao_mudar_status, execucoes_mudar_status
 from .pedido import (
     ResultadoSolicitacao,
@@ -48,6 +48,7 @@ __all__ = [
     "execucoes_acompanhar_ciclo",
     "execucoes_despachar",
     "execucoes_mudar_status",
+    "execucoes_no_robo",
     "execucoes_solicitar_downloads",
     "processo_aprovar",
     "processo_criar",

@@ -19,7 +19,9 @@ from brm.rpa.selectors import configuracao_rpa_obter
 from ..models import Execucao, ExecucaoLog
 from . import filas
 from .conclusao import execucao_concluir, execucao_falhar_e_despachar
-from .despacho import execucao_tratar_erro_envio, execucoes_despachar
+from .despacho import execucoes_despachar, execucoes_despachar_ja, execucoes_no_robo
+from .execucao_estado import execucao_liberar_robo
+from .falha import reexecucao_automatica_em
 from .robo import api_da_execucao, execucao_cancelar_no_robo
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,9 @@ E = Execucao.Status
 # always read when it ends.
 INTERVALO_LOGS = 1.0
 _logs_lidos_em: dict = {}
+# How long one poll task goes on with its rounds before handing over to the next (seconds): well inside its
+# time limit and the lease.
+DURACAO_RODADAS = 20.0
 
 
 @dataclass
@@ -40,40 +45,56 @@ class ResultadoAcompanhamento:
     linhas_de_log: int = 0
 
 
-def execucoes_acompanhar_ciclo() -> ResultadoAcompanhamento | None:
-    """One round of the poll task: follow every running job under the lease, dispatch, and, while jobs run,
-    queue the next round at the configured pace (beat's periodic run is only the safety net).
+def execucoes_acompanhar_ciclo(*, duracao_maxima: float = DURACAO_RODADAS) -> int | None:
+    """The poll task: rounds of following every job at the robot, each followed by a dispatch, at the configured
+    pace, for as long as jobs run (at most `duracao_maxima` seconds; then the next poll is queued).
 
-    None when another poll holds the lease.
+    Rounds run inside one task instead of one task per round: no message waits in Redis with a countdown
+    (a worker holds those unacknowledged, and restoring them after a Redis restart has crashed workers),
+    and a burst of short tasks costs the worker more than a loop. None when another poll holds the lease;
+    otherwise the number of rounds.
     """
-    with filas.lease_acompanhamento() as obtido:
-        if not obtido:
+    rodadas = 0
+    inicio = time.monotonic()
+    with filas.lease_acompanhamento() as lease:
+        if lease is None:
             return None
-        inicio = time.monotonic()
-        resultado = execucoes_acompanhar()
-    logger.info(
-        "Acompanhamento: %d em execução, %d concluídas, %d falhas, %d linhas de log em %.0f ms",
-        resultado.acompanhadas,
-        resultado.concluidas,
-        resultado.falhas,
-        resultado.linhas_de_log,
-        (time.monotonic() - inicio) * 1000,
-    )
-    execucoes_despachar()
-    if resultado.acompanhadas:
-        filas.acompanhamento_agendar(
-            configuracao_rpa_obter().intervalo_polling_ms,
-            forcar=True,
-            ja_passados_ms=(time.monotonic() - inicio) * 1000,
-        )
-    return resultado
+        while True:
+            comeco = time.monotonic()
+            configuracao = configuracao_rpa_obter()
+            resultado = execucoes_acompanhar(configuracao=configuracao)
+            execucoes_despachar()
+            rodadas += 1
+            nivel = logging.INFO if resultado.concluidas or resultado.falhas else logging.DEBUG
+            logger.log(
+                nivel,
+                "Acompanhamento: %d em execução, %d concluídas, %d falhas, %d linhas de log em %.0f ms",
+                resultado.acompanhadas,
+                resultado.concluidas,
+                resultado.falhas,
+                resultado.linhas_de_log,
+                (time.monotonic() - comeco) * 1000,
+            )
+            intervalo = configuracao.intervalo_polling_ms / 1000
+            if not execucoes_no_robo().filter(status__in=Execucao.NO_ROBO).exists():
+                return rodadas
+            if time.monotonic() - inicio + intervalo > duracao_maxima:
+                break
+            filas.lease_renovar(lease)
+            # Counted from the start of this round, so a slow round does not stretch the period.
+            time.sleep(max(0.0, intervalo - (time.monotonic() - comeco)))
+    # Jobs still run: the next poll goes on at once, in a task of its own.
+    filas.acompanhamento_agendar(forcar=True)
+    return rodadas
 
 
-def execucoes_acompanhar() -> ResultadoAcompanhamento:
-    """Read status and new log lines of every running job, finish the ones that ended. Only GETs: harmless twice."""
-    configuracao = configuracao_rpa_obter()
+def execucoes_acompanhar(*, configuracao: ConfiguracaoRPA | None = None) -> ResultadoAcompanhamento:
+    """Read status and new log lines of every running job, finish the ones that ended; ask, at a slower pace,
+    about the jobs BRM stopped following while the robot may still run them. Only GETs: harmless twice."""
+    configuracao = configuracao or configuracao_rpa_obter()
     resultado = ResultadoAcompanhamento()
-    limite = timezone.now() - dt.timedelta(seconds=configuracao.timeout_execucao_segundos)
+    agora = timezone.now()
+    limite = agora - dt.timedelta(seconds=configuracao.timeout_execucao_segundos)
     em_execucao = Execucao.objects.filter(status=E.EM_EXECUCAO).select_related(
         "processo__cliente__operadora", "solicitado_por"
     )
@@ -85,6 +106,7 @@ def execucoes_acompanhar() -> ResultadoAcompanhamento:
             resultado.concluidas += 1
         elif fim == E.FALHA:
             resultado.falhas += 1
+    _acompanhar_deixadas(configuracao, agora)
     return resultado
 
 
@@ -92,13 +114,18 @@ def _acompanhar_item(
     execucao: Execucao, configuracao: ConfiguracaoRPA, limite: dt.datetime, resultado: ResultadoAcompanhamento
 ) -> str:
     """One running job: fail it past the time limit, otherwise read it and finish it if it ended."""
-    if execucao.enviado_em and execucao.enviado_em < limite:
+    # Counted from when the robot confirmed the job (a send may have waited for an answer before that).
+    if (execucao.iniciado_em or execucao.enviado_em or limite) < limite:
         prazo = _duracao(configuracao.timeout_execucao_segundos)
+        # BRM stops waiting, the robot does not: the job keeps its slot until the robot reports its end.
         if execucao_falhar_e_despachar(
             execucao,
-            f"O robô não terminou o trabalho em {prazo}; ele foi dado como falho.",
+            f"O robô não terminou o trabalho em {prazo}; o BRM deixou de esperar por ele. O trabalho segue no "
+            "robô até terminar e continua contando no limite.",
             codigo="TEMPO_ESGOTADO",
             de=E.EM_EXECUCAO,
+            robo_ocupado=True,
+            robo_consultado_em=timezone.now(),
         ):
             execucao_cancelar_no_robo(execucao)
             return E.FALHA
@@ -108,6 +135,64 @@ def _acompanhar_item(
     except ErroRPA as erro:
         logger.warning("Execução %s: não foi possível ler a situação no robô: %s", execucao.pk, erro)
         return E.EM_EXECUCAO
+
+
+def _acompanhar_deixadas(configuracao: ConfiguracaoRPA, agora: dt.datetime) -> None:
+    """Jobs BRM stopped following: freed when the robot reports their end (or no longer knows them), or when
+    the ceiling passes, and then the execution says that someone must look at the robot."""
+    teto = dt.timedelta(minutes=configuracao.teto_ocupacao_minutos)
+    ritmo = dt.timedelta(milliseconds=max(1000, configuracao.intervalo_polling_ms * 5))
+    deixadas = Execucao.objects.filter(robo_ocupado=True).select_related(
+        "processo__cliente__operadora", "solicitado_por"
+    )
+    for execucao in deixadas:
+        desde = execucao.finalizado_em or execucao.enviado_em or execucao.criado_em
+        if desde + teto <= agora:
+            _liberar_por_teto(execucao, configuracao)
+            continue
+        if not execucao.job_id or (execucao.robo_consultado_em and execucao.robo_consultado_em > agora - ritmo):
+            continue
+        try:
+            estado = api_da_execucao(execucao, configuracao).job(execucao.job_id)
+        except JobNaoEncontrado:
+            _liberar(execucao, "O robô não conhece mais o trabalho: a vaga foi liberada.")
+            continue
+        except ErroRPA as erro:
+            logger.warning("Execução %s: não foi possível perguntar ao robô pelo trabalho: %s", execucao.pk, erro)
+            Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
+            continue
+        if estado.final:
+            _liberar(execucao, f"O robô terminou o trabalho ({estado.status}): a vaga foi liberada.")
+        else:
+            Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
+    # A send that never got an answer: after the ceiling a person must look at the robot before running it again.
+    sem_resposta = Execucao.objects.filter(status=E.ENVIANDO, envio_incerto=True, enviado_em__lte=agora - teto)
+    for execucao in sem_resposta:
+        execucao_falhar_e_despachar(
+            execucao,
+            f"O robô não confirmou nem negou o trabalho em {_duracao(int(teto.total_seconds()))} de novas "
+            "tentativas; a vaga foi liberada. Confira no robô se o trabalho existe antes de reexecutar.",
+            codigo="SEM_RESPOSTA",
+            de=E.ENVIANDO,
+            envio_incerto=False,
+        )
+
+
+def _liberar(execucao: Execucao, motivo: str) -> None:
+    if execucao_liberar_robo(execucao=execucao, motivo=motivo, robo_consultado_em=timezone.now()):
+        execucoes_despachar_ja()
+
+
+def _liberar_por_teto(execucao: Execucao, configuracao: ConfiguracaoRPA) -> None:
+    prazo = _duracao(configuracao.teto_ocupacao_minutos * 60)
+    aviso = (
+        f"Passaram {prazo} sem o robô dizer que o trabalho terminou: a vaga foi liberada. "
+        "Confira no robô se ele ainda está rodando."
+    )
+    erro = f"{execucao.erro} {aviso}".strip()
+    if execucao_liberar_robo(execucao=execucao, motivo=aviso, erro=erro, robo_consultado_em=timezone.now()):
+        logger.warning("Execução %s: %s", execucao.pk, aviso)
+        execucoes_despachar_ja()
 
 
 def _duracao(segundos: int) -> str:
@@ -122,10 +207,8 @@ def _acompanhar_uma(execucao: Execucao, configuracao: ConfiguracaoRPA, resultado
     api = api_da_execucao(execucao, configuracao)
     try:
         estado = api.job(execucao.job_id)
-    except JobNaoEncontrado as erro:
-        # The robot forgot the job (a restart): send it again; the same referencia starts at most one job.
-        execucao_tratar_erro_envio(execucao, erro, configuracao)
-        return E.PENDENTE
+    except JobNaoEncontrado:
+        return _job_perdido(execucao)
     agora = time.monotonic()
     if estado.final or agora - _logs_lidos_em.get(execucao.pk, 0.0) >= INTERVALO_LOGS:
         deslocamento = execucao.log_deslocamento
@@ -149,6 +232,22 @@ def _acompanhar_uma(execucao: Execucao, configuracao: ConfiguracaoRPA, resultado
         )
         return E.FALHA
     return E.EM_EXECUCAO
+
+
+def _job_perdido(execucao: Execucao) -> str:
+    """The robot no longer knows the job (it restarted and lost it). Sending the same referencia again would
+    only adopt the lost job again: the execution fails now, and a re-run, if any, is a new referencia."""
+    quando = reexecucao_automatica_em(execucao, "JOB_PERDIDO")
+    if quando is not None:
+        seguinte = (
+            f"Uma nova tentativa, com outra referência, começa sozinha às "
+            f"{timezone.localtime(quando):%H:%M} (ou use Reexecutar para tentar agora)."
+        )
+    else:
+        seguinte = "Não haverá nova tentativa automática: use Reexecutar para pedir o trabalho de novo."
+    mensagem = f"O robô perdeu este trabalho (não o encontra mais; ele pode ter sido reiniciado). {seguinte}"
+    falhou = execucao_falhar_e_despachar(execucao, mensagem, codigo="JOB_PERDIDO", de=E.EM_EXECUCAO)
+    return E.FALHA if falhou else execucao.status
 
 
 def _mensagem_falha_robo(codigo: str, mensagem: str) -> str:

@@ -19,7 +19,7 @@ from operadoras.models import Operadora
 
 from ..models import Execucao
 from . import filas
-from .execucao_estado import execucao_mudar_status, execucoes_mudar_status
+from .execucao_estado import execucao_liberar_robo, execucao_mudar_status, execucoes_mudar_status
 from .falha import execucao_falhar
 from .robo import api_da_execucao, execucao_cancelar_no_robo, payload_da_execucao, robo_da_execucao
 
@@ -30,23 +30,38 @@ T = Execucao.Tipo
 _TRAVA_DESPACHO = 7_310_001  # pg_advisory_xact_lock key
 
 
+def execucoes_no_robo():
+    """The executions that hold a slot at the robot: being sent (an answer may still come), running, or
+    ended in BRM while the robot may still be working on them (`robo_ocupado`)."""
+    return Execucao.objects.filter(Q(status__in=Execucao.NO_ROBO) | Q(robo_ocupado=True))
+
+
 def execucoes_despachar() -> list:
-    """Claim as many PENDENTE executions as the free slots allow (global, per operator, per batch) and send them."""
+    """Claim as many PENDENTE executions as the free slots allow (global, per operator, per batch) and send them.
+
+    Executions already ENVIANDO whose next try is due (a send whose answer was lost, or whose worker died
+    mid-POST) are sent again with the same referencia: they kept their slot all along.
+    """
     configuracao = configuracao_rpa_obter()
     agora = timezone.now()
+    prazo = agora + _prazo_envio(configuracao)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Serialises dispatchers across processes; SQLite's IMMEDIATE transactions already do.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TRAVA_DESPACHO])
-        presas = list(
-            Execucao.objects.filter(status=E.ENVIANDO, enviado_em__lt=agora - _prazo_envio(configuracao)).values_list(
-                "pk", flat=True
+        reenviar = list(
+            Execucao.objects.filter(status=E.ENVIANDO)
+            .filter(
+                Q(proxima_tentativa_em__lte=agora)
+                | Q(proxima_tentativa_em__isnull=True, enviado_em__lt=agora - _prazo_envio(configuracao))
             )
+            .values_list("pk", flat=True)
         )
-        if presas:
-            Execucao.objects.filter(pk__in=presas, status=E.ENVIANDO).update(enviado_em=agora)
-        ativos = Execucao.objects.filter(status__in=(E.ENVIANDO, E.EM_EXECUCAO))
+        if reenviar:
+            # The claim of a send lasts as long as a POST can: after that, it is sent again.
+            Execucao.objects.filter(pk__in=reenviar, status=E.ENVIANDO).update(proxima_tentativa_em=prazo)
+        ativos = execucoes_no_robo()
         livres = configuracao.limite_global - ativos.count()
         escolhidas = []
         if livres > 0:
@@ -57,8 +72,9 @@ def execucoes_despachar() -> list:
                 motivo="Vaga livre: enviada ao robô.",
                 agora=agora,
                 enviado_em=agora,
+                proxima_tentativa_em=prazo,
             )
-        enviar = presas + escolhidas
+        enviar = reenviar + escolhidas
         filas.envios_agendar(enviar)
     return enviar
 
@@ -136,6 +152,8 @@ def execucao_enviar(*, execucao_id) -> Execucao | None:
         .first()
     )
     if execucao is None:
+        # Cancelled before this send started: nothing reached the robot.
+        _liberar_se_nada_chegou(execucao_id)
         return None
     configuracao = configuracao_rpa_obter()
     try:
@@ -149,37 +167,68 @@ def execucao_enviar(*, execucao_id) -> Execucao | None:
     campos = {}
     if execucao.job_id and iniciado.job_id != execucao.job_id:
         campos["log_deslocamento"] = execucao.log_proximo_seq - 1
+    adotado = " (já existia: adotado)" if iniciado.ja_existia else ""
     if not execucao_mudar_status(
         execucao=execucao,
         de=E.ENVIANDO,
         para=E.EM_EXECUCAO,
-        motivo=f"O robô aceitou o trabalho ({iniciado.job_id}).",
+        motivo=f"O robô confirmou o trabalho {iniciado.job_id}{adotado}.",
         agora=agora,
         job_id=iniciado.job_id,
         iniciado_em=agora,
+        envio_incerto=False,
+        proxima_tentativa_em=None,
         **campos,
     ):
-        # Cancelled while we were sending: the robot must not keep working for nothing, and the row keeps
-        # the job id so people can find it in the robot's own records.
-        Execucao.objects.filter(pk=execucao.pk, job_id="").update(job_id=iniciado.job_id)
-        execucao.job_id = iniciado.job_id
+        # Cancelled while we were sending: the robot has the job now. The row keeps its id, so people can
+        # find it in the robot's own records, and the job keeps its slot until the robot reports its end.
+        Execucao.objects.filter(pk=execucao.pk, job_id="").update(
+            job_id=iniciado.job_id, robo_ocupado=True, robo_consultado_em=agora, envio_incerto=False
+        )
+        execucao.refresh_from_db()
         execucao_cancelar_no_robo(execucao)
-    filas.acompanhamento_agendar(configuracao.intervalo_polling_ms)
+    filas.acompanhamento_agendar()
     execucao.refresh_from_db()
     return execucao
 
 
 def execucao_tratar_erro_envio(execucao: Execucao, erro: ErroRPA, configuracao: ConfiguracaoRPA) -> None:
-    """A send (or a job the robot lost) that failed: back to the queue with a backoff, or FALHA when final."""
+    """A send that failed: kept (and its slot) when the robot may have the job, back to the queue with a backoff
+    when it surely has not, or FALHA when the error is final."""
     tentativas = execucao.tentativas_envio + 1
+    espera = _backoff(tentativas, configuracao, erro.retry_after)
+    if erro.incerto:
+        mensagem = (
+            f"{erro.mensagem} O robô pode ter recebido o trabalho: ele continua ocupando a vaga e será perguntado "
+            f"de novo, com a mesma referência, em {int(espera.total_seconds())} s."
+        )
+        if not execucao_mudar_status(
+            execucao=execucao,
+            de=E.ENVIANDO,
+            para=E.ENVIANDO,
+            motivo=mensagem,
+            tentativas_envio=tentativas,
+            envio_incerto=True,
+            proxima_tentativa_em=timezone.now() + espera,
+            erro=mensagem,
+        ):
+            # Cancelled while we were sending: the robot may still have the job, so it keeps the slot.
+            Execucao.objects.filter(pk=execucao.pk, job_id="").update(
+                robo_ocupado=True, envio_incerto=True, robo_consultado_em=timezone.now()
+            )
+        logger.info("Execução %s: envio sem resposta (%s); novo envio em %s", execucao.pk, erro, espera)
+        return
+    if _liberar_se_nada_chegou(execucao.pk):
+        return
     if erro.transitorio and tentativas < configuracao.max_tentativas_envio:
-        espera = _backoff(tentativas, configuracao, erro.retry_after)
         mensagem = f"{erro.mensagem} Nova tentativa em {int(espera.total_seconds())} s."
         execucao_mudar_status(
             execucao=execucao,
+            de=E.ENVIANDO,
             para=E.PENDENTE,
             motivo=mensagem,
             tentativas_envio=tentativas,
+            envio_incerto=False,
             proxima_tentativa_em=timezone.now() + espera,
             erro=mensagem,
         )
@@ -190,15 +239,28 @@ def execucao_tratar_erro_envio(execucao: Execucao, erro: ErroRPA, configuracao: 
         ultimo = erro.mensagem.replace("; será tentado de novo", "")
         mensagem = f"A API de robôs não aceitou o trabalho depois de {tentativas} tentativas. Último erro: {ultimo}"
         falhou = execucao_falhar(
-            execucao, mensagem, codigo="API_INDISPONIVEL", de=execucao.status, tentativas_envio=tentativas
+            execucao, mensagem, codigo="API_INDISPONIVEL", de=E.ENVIANDO, tentativas_envio=tentativas
         )
     else:
-        falhou = execucao_falhar(
-            execucao, erro.mensagem, codigo=erro.codigo or f"HTTP_{erro.status}", de=execucao.status
-        )
+        falhou = execucao_falhar(execucao, erro.mensagem, codigo=erro.codigo or f"HTTP_{erro.status}", de=E.ENVIANDO)
     if falhou:
         # A slot was freed: fill it now.
         execucoes_despachar_ja()
+
+
+def _liberar_se_nada_chegou(execucao_id) -> bool:
+    """An execution cancelled while it was being sent, whose send surely reached nothing: its slot is free."""
+    execucao = Execucao.objects.filter(
+        pk=execucao_id, robo_ocupado=True, job_id="", envio_incerto=False, status=E.CANCELADA
+    ).first()
+    if execucao is None:
+        return False
+    liberou = execucao_liberar_robo(
+        execucao=execucao, motivo="O envio cancelado não chegou ao robô: a vaga foi liberada."
+    )
+    if liberou:
+        execucoes_despachar_ja()
+    return liberou
 
 
 def _backoff(tentativa: int, configuracao: ConfiguracaoRPA, retry_after: float | None) -> dt.timedelta:

@@ -90,3 +90,20 @@ def execucoes_criar(novas: list[Execucao], *, motivo: str, por: Usuario | None =
             batch_size=1000,
         )
     return criadas
+
+
+def execucao_liberar_robo(*, execucao: Execucao, motivo: str, **campos) -> bool:
+    """The robot no longer holds a job that BRM had stopped following: its slot is free again.
+
+    Not a status change, but a step of the execution's history, recorded as one (from and to its status).
+    False when someone else freed it first.
+    """
+    with transaction.atomic():
+        status = Execucao.objects.filter(pk=execucao.pk, robo_ocupado=True).values_list("status", flat=True).first()
+        if status is None or not Execucao.objects.filter(pk=execucao.pk, robo_ocupado=True).update(
+            robo_ocupado=False, updated_at=timezone.now(), **campos
+        ):
+            return False
+        ExecucaoEvento.objects.create(execucao_id=execucao.pk, de=status, para=status, motivo=motivo)
+    execucao.robo_ocupado = False
+    return True

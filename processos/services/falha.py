@@ -11,13 +11,18 @@ from brm.rpa.selectors import configuracao_rpa_obter
 
 from ..models import Execucao, Processo
 from ..regras import STATUS_DO_PROCESSO
-from .execucao_estado import execucao_mudar_status
+from .execucao_estado import execucao_mudar_status, execucoes_criar
 
 logger = logging.getLogger(__name__)
 
 E = Execucao.Status
 # Failure codes after which an automatic re-run may succeed (the robot's own plus ours).
-CODIGOS_REEXECUTAVEIS = CODIGOS_PASSAGEIROS | {"TEMPO_ESGOTADO", "SHA256_DIVERGENTE", "API_INDISPONIVEL"}
+CODIGOS_REEXECUTAVEIS = CODIGOS_PASSAGEIROS | {
+    "TEMPO_ESGOTADO",
+    "SHA256_DIVERGENTE",
+    "API_INDISPONIVEL",
+    "JOB_PERDIDO",
+}
 
 
 def execucao_falhar(execucao: Execucao, mensagem: str, *, codigo: str, de: str, **campos) -> bool:
@@ -44,23 +49,37 @@ def execucao_falhar(execucao: Execucao, mensagem: str, *, codigo: str, de: str, 
     return True
 
 
-def _reexecutar_automaticamente(execucao: Execucao, codigo: str) -> None:
+def reexecucao_automatica_em(execucao: Execucao, codigo: str) -> dt.datetime | None:
+    """When the automatic re-run of a failure with `codigo` would start; None when the policy gives none."""
     configuracao = configuracao_rpa_obter()
     if codigo not in CODIGOS_REEXECUTAVEIS or execucao.tentativa > configuracao.reexecucoes_automaticas:
-        return
-    processo = Processo.objects.get(pk=execucao.processo_id)
-    if processo.status != STATUS_DO_PROCESSO[execucao.tipo]:
+        return None
+    status = Processo.objects.filter(pk=execucao.processo_id).values_list("status", flat=True).first()
+    if status != STATUS_DO_PROCESSO[execucao.tipo]:
+        return None
+    return timezone.now() + dt.timedelta(minutes=configuracao.intervalo_reexecucao_minutos)
+
+
+def _reexecutar_automaticamente(execucao: Execucao, codigo: str) -> None:
+    quando = reexecucao_automatica_em(execucao, codigo)
+    if quando is None:
         return
     try:
         with transaction.atomic():
-            Execucao.objects.create(
-                processo=processo,
-                tipo=execucao.tipo,
-                origem=Execucao.Origem.AUTOMATICA,
-                anterior=execucao,
-                tentativa=execucao.tentativa + 1,
-                solicitado_por_id=execucao.solicitado_por_id,
-                proxima_tentativa_em=timezone.now() + dt.timedelta(minutes=configuracao.intervalo_reexecucao_minutos),
+            # A new execution is a new referencia: a job the robot lost is never adopted again.
+            execucoes_criar(
+                [
+                    Execucao(
+                        processo_id=execucao.processo_id,
+                        tipo=execucao.tipo,
+                        origem=Execucao.Origem.AUTOMATICA,
+                        anterior=execucao,
+                        tentativa=execucao.tentativa + 1,
+                        solicitado_por_id=execucao.solicitado_por_id,
+                        proxima_tentativa_em=quando,
+                    )
+                ],
+                motivo=f"Reexecução automática da tentativa {execucao.tentativa}.",
             )
     except IntegrityError:
         # Someone already queued a new job for this process.

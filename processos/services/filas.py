@@ -5,10 +5,12 @@ holds a short Redis lease while it runs (two polls never read the same jobs at o
 a poll waits in the queue keeps the many sends of a busy minute from each queuing their own.
 """
 
+import contextlib
 from contextlib import contextmanager
 
 import redis
 from django.conf import settings
+from django.db import connection
 
 from brm.common import tarefas
 
@@ -17,8 +19,11 @@ TAREFA_ENVIAR = "processos.enviar_execucao"
 TAREFA_ACOMPANHAR = "processos.acompanhar_execucoes"
 
 LEASE_ACOMPANHAMENTO = "brm:lease:acompanhar-execucoes"
+# Seconds: longer than one round of the poll; it is renewed after each round.
 DURACAO_LEASE = 30
 MARCA_AGENDADO = "brm:acompanhar-execucoes:agendado"
+# Sends go to a queue of their own (`<default>-envios`, CELERY_TASK_ROUTES): a robot that hangs every POST holds
+# the workers of that queue only, never the ones following the jobs already running.
 
 _redis: redis.Redis | None = None
 
@@ -30,9 +35,16 @@ def _conexao() -> redis.Redis:
     return _redis
 
 
-def despacho_agendar() -> None:
-    """Run the dispatcher once the current transaction commits."""
-    tarefas.enfileirar_apos_commit(TAREFA_DESPACHAR)
+def despacho_agendar() -> bool | None:
+    """Run the dispatcher once the current transaction commits (now, outside one).
+
+    Outside a transaction, says whether the task reached Redis (False: it is down; beat's periodic dispatch
+    sends what was saved once it is back); None when it waits for a commit.
+    """
+    if connection.in_atomic_block:
+        tarefas.enfileirar_apos_commit(TAREFA_DESPACHAR)
+        return None
+    return tarefas.enfileirar(TAREFA_DESPACHAR)
 
 
 def envios_agendar(ids: list) -> None:
@@ -42,26 +54,29 @@ def envios_agendar(ids: list) -> None:
         tarefas.enfileirar_apos_commit(TAREFA_ENVIAR, pk)
 
 
-def acompanhamento_agendar(intervalo_ms: int, *, forcar: bool = False, ja_passados_ms: float = 0) -> None:
-    """Queue the next poll `intervalo_ms` after the start of this one, unless one is already waiting (or `forcar`)."""
-    validade = intervalo_ms + 1000
-    if forcar:
-        _conexao().set(MARCA_AGENDADO, "1", px=validade)
-    elif not _conexao().set(MARCA_AGENDADO, "1", nx=True, px=validade):
+def acompanhamento_agendar(*, forcar: bool = False) -> None:
+    """Queue a poll now, unless one is running (it holds the lease) or already waits in the queue (or `forcar`)."""
+    conexao = _conexao()
+    if not forcar and (conexao.exists(LEASE_ACOMPANHAMENTO) or not conexao.set(MARCA_AGENDADO, "1", nx=True, ex=5)):
         return
-    # Counted from the start of the poll that ended, so a slow poll does not stretch the period.
-    espera = max(0.0, intervalo_ms - ja_passados_ms) / 1000
-    tarefas.enfileirar(TAREFA_ACOMPANHAR, countdown=espera or None)
+    tarefas.enfileirar(TAREFA_ACOMPANHAR)
 
 
 @contextmanager
 def lease_acompanhamento():
-    """True inside while this process holds the poll's lease; False when another poll holds it."""
+    """The poll's lease, held inside (renew it with `lease_renovar` between rounds); None when another poll has it."""
     lease = _conexao().lock(LEASE_ACOMPANHAMENTO, timeout=DURACAO_LEASE, blocking=False)
     if not lease.acquire():
-        yield False
+        yield None
         return
+    _conexao().delete(MARCA_AGENDADO)
     try:
-        yield True
+        yield lease
     finally:
-        lease.release()
+        # It may have expired (the poll outlived it, or Redis restarted): then there is nothing to release.
+        with contextlib.suppress(redis.exceptions.LockError):
+            lease.release()
+
+
+def lease_renovar(lease) -> None:
+    lease.reacquire()

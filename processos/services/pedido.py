@@ -2,7 +2,7 @@
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,7 +21,7 @@ from ..selectors import (
 from . import filas
 from .criacao import competencia_atual
 from .execucao_estado import execucao_mudar_status, execucoes_criar
-from .robo import execucao_cancelar_no_robo
+from .robo import execucao_cancelar_no_robo, robo_permite_cancelar
 
 E = Execucao.Status
 T = Execucao.Tipo
@@ -77,9 +77,19 @@ def execucao_solicitar(
 class ResultadoSolicitacao:
     enfileiradas: int
     ignoradas: int
+    # The downloads are saved, but Redis did not answer: they are dispatched once it is back.
+    despacho_adiado: bool = False
+
+    @property
+    def aviso_despacho(self) -> str:
+        if not self.despacho_adiado:
+            return ""
+        return (
+            "O Redis não respondeu: os downloads ficaram salvos e serão despachados sozinhos assim que ele "
+            "voltar (não é preciso pedir de novo)."
+        )
 
 
-@transaction.atomic
 def execucoes_solicitar_downloads(
     *,
     por: Usuario | None,
@@ -98,6 +108,33 @@ def execucoes_solicitar_downloads(
     download are never queued twice. With `limite_simultaneas`, the downloads queued by this call form a
     batch of which at most that many run at once (on top of the global and per-operator limits).
     """
+    with transaction.atomic():
+        resultado = _solicitar_downloads(
+            por=por,
+            competencia=competencia,
+            operadoras=operadoras,
+            processo_ids=processo_ids,
+            limite=limite,
+            todos=todos,
+            origem=origem,
+            limite_simultaneas=limite_simultaneas,
+        )
+    if resultado.enfileiradas and filas.despacho_agendar() is False:
+        resultado = replace(resultado, despacho_adiado=True)
+    return resultado
+
+
+def _solicitar_downloads(
+    *,
+    por: Usuario | None,
+    competencia: dt.date | None,
+    operadoras: list[str] | None,
+    processo_ids: list | None,
+    limite: int | None,
+    todos: bool,
+    origem: str,
+    limite_simultaneas: int | None,
+) -> ResultadoSolicitacao:
     _exigir_permissao(por)
     if limite is not None and limite < 1:
         raise ErroDeNegocio("O limite precisa ser um número positivo.", codigo=ErroDeNegocio.INVALIDO)
@@ -131,8 +168,6 @@ def execucoes_solicitar_downloads(
             )
         )
     criadas = len(execucoes_criar(novas, motivo=_motivo_pedido(por, origem), por=por))
-    if criadas:
-        filas.despacho_agendar()
     return ResultadoSolicitacao(enfileiradas=criadas, ignoradas=total - criadas)
 
 
@@ -149,19 +184,40 @@ def execucao_reexecutar(*, execucao: Execucao, por: Usuario | None) -> Execucao:
 
 
 def execucao_cancelar(*, execucao: Execucao, por: Usuario | None, motivo: str = "") -> Execucao:
-    """Stop a job that has not finished; the robot is told to stop too when it already has the job."""
+    """Stop following a job that has not finished. Cancelling is not in the robot contract: a job the robot
+    already has (or may have) runs on there until it ends, and keeps its slot until the robot says so."""
     _exigir_permissao(por)
     if not execucao_pode_ser_cancelada(execucao):
         raise ErroDeNegocio(f"Uma execução “{execucao.get_status_display()}” não pode ser cancelada.")
+    execucao.refresh_from_db()
+    # A send in flight may reach the robot: the send itself frees the slot if it turns out nothing did.
+    no_robo = execucao.status in Execucao.NO_ROBO or bool(execucao.job_id) or execucao.envio_incerto
     quem = f" por {por}" if por else ""
     motivo = motivo or f"Cancelada{quem}."
+    if no_robo:
+        if robo_permite_cancelar():
+            motivo += " O robô foi avisado para parar; o trabalho conta no limite até o robô confirmar o fim."
+        else:
+            motivo += (
+                " O robô não permite cancelar; o trabalho segue no robô até terminar e continua contando no limite."
+            )
+    agora = timezone.now()
     with transaction.atomic():
         if not execucao_mudar_status(
-            execucao=execucao, para=E.CANCELADA, motivo=motivo, por=por, finalizado_em=timezone.now(), erro=motivo
+            execucao=execucao,
+            para=E.CANCELADA,
+            motivo=motivo,
+            por=por,
+            agora=agora,
+            finalizado_em=agora,
+            erro=motivo,
+            robo_ocupado=no_robo,
+            robo_consultado_em=agora if no_robo else None,
         ):
             raise ErroDeNegocio("Esta execução acabou de mudar de situação. Recarregue a página.")
-        filas.despacho_agendar()
+        if not no_robo:
+            filas.despacho_agendar()
     execucao.refresh_from_db()
-    if execucao.job_id:
+    if no_robo:
         execucao_cancelar_no_robo(execucao)
     return execucao

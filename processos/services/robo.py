@@ -60,9 +60,22 @@ def payload_da_execucao(execucao: Execucao) -> dict:
     }
 
 
-def execucao_cancelar_no_robo(execucao: Execucao) -> None:
+def robo_permite_cancelar(configuracao: ConfiguracaoRPA | None = None) -> bool:
+    """Whether the robot offers cancelling: not in the contract, so only when the configuration names it."""
+    return bool((configuracao or configuracao_rpa_obter()).endpoint_cancelamento)
+
+
+def execucao_cancelar_no_robo(execucao: Execucao) -> bool:
+    """Ask the robot to stop the job, where it offers that; True when it was asked.
+
+    The job keeps its slot either way until the robot reports that it ended.
+    """
     configuracao = configuracao_rpa_obter()
+    if not (execucao.job_id and robo_permite_cancelar(configuracao)):
+        return False
     try:
-        api_da_execucao(execucao, configuracao).cancelar(execucao.job_id)
+        api_da_execucao(execucao, configuracao).cancelar(execucao.job_id, caminho=configuracao.endpoint_cancelamento)
     except ErroRPA as erro:
         logger.warning("Não foi possível cancelar o trabalho %s no robô: %s", execucao.job_id, erro)
+        return False
+    return True

@@ -42,7 +42,7 @@ def _database_url() -> str:
 class Processos:
     """Celery processes started for a test; stopped (and reaped) at the end whatever happens."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, *, redis_url: str | None = None):
         self.tmp_path = tmp_path
         self.filhos: list[subprocess.Popen] = []
         self.arquivos: dict[int, Path] = {}
@@ -51,7 +51,7 @@ class Processos:
             "DJANGO_SETTINGS_MODULE": "brm.settings.test",
             "DATABASE_URL": _database_url(),
             "DATABASE_POOL": "False",
-            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_URL": redis_url or settings.REDIS_URL,
             "BRM_CELERY_FILA": settings.CELERY_TASK_DEFAULT_QUEUE,
             "BRM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "PYTHONUNBUFFERED": "1",
@@ -72,10 +72,16 @@ class Processos:
         self.arquivos[filho.pid] = arquivo
         return filho
 
-    def worker(self, concorrencia: int = 4) -> subprocess.Popen:
+    def worker(self, concorrencia: int = 4, filas: str = "todas") -> subprocess.Popen:
+        """A worker of this run's queues: "todas", "padrao" (dispatch, polls, schedules) or "envios" (sends)."""
+        padrao = settings.CELERY_TASK_DEFAULT_QUEUE
+        envios = settings.CELERY_TASK_ROUTES["processos.enviar_execucao"]["queue"]
+        escolhidas = {"todas": f"{padrao},{envios}", "padrao": padrao, "envios": envios}[filas]
         return self._iniciar(
             "worker",
             "worker",
+            "--queues",
+            escolhidas,
             "--loglevel",
             "INFO",
             "--concurrency",
@@ -134,14 +140,18 @@ class Processos:
         return f"--- execuções ---\n{execucoes}\n--- logs dos processos ---\n{self.logs()}"
 
 
+def _limpar_redis(conexao: redis.Redis) -> None:
+    fila = settings.CELERY_TASK_DEFAULT_QUEUE
+    conexao.delete(fila, f"{fila}-envios", "brm:lease:acompanhar-execucoes", "brm:acompanhar-execucoes:agendado")
+
+
 @pytest.fixture
 def celery_processos(redis_real, tmp_path):
-    redis_real.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
-    redis_real.delete("brm:lease:acompanhar-execucoes")
+    _limpar_redis(redis_real)
     processos = Processos(tmp_path)
     yield processos
     processos.parar()
-    redis_real.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    _limpar_redis(redis_real)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.messages import constants
 from django.urls import reverse
 
+from processos.admin import ExecucaoAdmin
 from processos.models import Execucao, Processo
 from tests.conftest import campo_somente_leitura, mensagens, textos
 from tests.factories import ClienteFactory, ExecucaoFactory, ExecucaoLogFactory, OperadoraFactory, ProcessoFactory
@@ -373,15 +374,21 @@ def test_cancelar_execucao_com_sucesso_e_recusado_sem_efeitos(client, operador):
     assert Execucao.objects.filter(pk=sucesso.pk).values().get() == antes
 
 
-def test_cancelar_em_execucao_avisa_o_robo(client, operador, simulador, configuracao_rpa):
-    rodando = ExecucaoFactory(status=E.EM_EXECUCAO, job_id="job-que-o-robo-esqueceu")
+def test_cancelar_em_execucao_diz_que_o_robo_segue_com_o_trabalho(client, operador, simulador, configuracao_rpa):
+    rodando = ExecucaoFactory(status=E.EM_EXECUCAO, job_id="job-no-robo")
     client.force_login(operador)
 
-    client.post(url_execucao("cancelar", rodando))
+    resposta = client.post(url_execucao("cancelar", rodando))
 
-    assert simulador.estatisticas()["requisicoes"] == 1
+    # The contract has no cancel call: nothing is asked of the robot, and the person is told so.
+    assert simulador.estatisticas()["requisicoes"] == 0
     rodando.refresh_from_db()
-    assert rodando.status == E.CANCELADA
+    assert rodando.status == E.CANCELADA and rodando.robo_ocupado
+    (nivel, texto), *_ = mensagens(resposta)
+    assert nivel == constants.SUCCESS
+    assert texto.endswith(
+        "O robô não permite cancelar; o trabalho segue no robô até terminar e continua contando no limite."
+    )
 
 
 def test_cancelar_em_lote(client, operador):
@@ -480,3 +487,17 @@ def test_execucao_mostra_log_e_nao_edita_o_que_o_robo_escreve(client, admin_user
     assert "Login recusado pelo portal." in conteudo
     for campo in ("status", "erro", "job_id", "processo", "resultado"):
         assert f'name="{campo}"' not in conteudo
+
+
+def test_execucao_que_ainda_ocupa_o_robo_aparece_assim_na_lista_e_na_pagina(client, leitor):
+    deixada = ExecucaoFactory(status=E.CANCELADA, job_id="job-9", robo_ocupado=True)
+    livre = ExecucaoFactory(status=E.CANCELADA)
+    client.force_login(leitor)
+
+    lista = client.get(reverse("admin:processos_execucao_changelist"))
+    pagina = client.get(url_execucao("change", deixada))
+
+    assert lista.status_code == pagina.status_code == 200
+    situacoes = {linha.pk: str(ExecucaoAdmin.situacao(None, linha)) for linha in lista.context["cl"].result_list}
+    assert "ainda no robô" in situacoes[deixada.pk] and "ainda no robô" not in situacoes[livre.pk]
+    assert "ainda no robô" in pagina.content.decode()

@@ -22,6 +22,7 @@ from processos.services import (
     execucao_solicitar,
     execucoes_acompanhar,
     execucoes_despachar,
+    execucoes_no_robo,
     execucoes_solicitar_downloads,
     filas,
     processo_aprovar,
@@ -56,7 +57,7 @@ def tarefas(tarefas, monkeypatch):
     monkeypatch.setattr(
         filas,
         "acompanhamento_agendar",
-        lambda intervalo_ms, **kwargs: tarefas.append(Tarefa("agendar_acompanhamento", (intervalo_ms,), {})),
+        lambda **kwargs: tarefas.append(Tarefa("agendar_acompanhamento", (), {})),
     )
     return tarefas
 
@@ -90,8 +91,8 @@ def despachar_e_enviar() -> list:
 
 
 def apressar(*execucoes) -> None:
-    """Makes the given executions' next attempt due now, instead of waiting out their backoff."""
-    Execucao.objects.filter(pk__in=[e.pk for e in execucoes], status=E.PENDENTE).update(
+    """Makes the given executions' next attempt (a new send, or asking again) due now, instead of waiting."""
+    Execucao.objects.filter(pk__in=[e.pk for e in execucoes], status__in=(E.PENDENTE, E.ENVIANDO)).update(
         proxima_tentativa_em=timezone.now() - dt.timedelta(seconds=1)
     )
 
@@ -154,7 +155,7 @@ def test_download_vai_de_pendente_a_sucesso_e_o_processo_aguarda_aprovacao(
     execucao_enviar(execucao_id=execucao.pk)
     execucao.refresh_from_db()
     assert execucao.status == E.EM_EXECUCAO and execucao.job_id and execucao.iniciado_em is not None
-    assert tarefas[-1] == ("agendar_acompanhamento", (100,), {})
+    assert tarefas[-1] == ("agendar_acompanhamento", (), {})
 
     rodar(execucao)
 
@@ -389,7 +390,7 @@ def test_execucao_presa_em_enviando_apos_queda_do_worker_e_reenviada_sem_duplica
     # Only the one stuck past the deadline of a POST is taken back; the recent one may still be in flight.
     assert ids == [execucao.pk]
     execucao.refresh_from_db()
-    assert execucao.enviado_em > uma_hora
+    assert execucao.proxima_tentativa_em > timezone.now()
     execucao_enviar(execucao_id=execucao.pk)
     execucao.refresh_from_db()
     assert execucao.status == E.EM_EXECUCAO and execucao.job_id == job_id
@@ -399,23 +400,25 @@ def test_execucao_presa_em_enviando_apos_queda_do_worker_e_reenviada_sem_duplica
     assert jobs_da(simulador, recente) == 0
 
 
-# Transient errors: back to PENDENTE, later -------------------------------------------------------------
+# Transient errors: back to PENDENTE when the robot surely has no job; kept, slot and all, when it may ----
 
-TRANSITORIOS = {
-    "500": ({"erro_500_proximas": 1}, "A API de robôs está ocupada ou com erro (HTTP 500); será tentado de novo."),
-    "503": ({"erro_503_proximas": 1}, "A API de robôs está ocupada ou com erro (HTTP 503); será tentado de novo."),
+NAO_ENVIADOS = {
+    "503": ({"erro_503_proximas": 1}, "A API de robôs está ocupada (HTTP 503); será tentado de novo."),
     "429": (
         {"erro_429_proximas": 1, "retry_after": 1},
-        "A API de robôs está ocupada ou com erro (HTTP 429); será tentado de novo.",
+        "A API de robôs está ocupada (HTTP 429); será tentado de novo.",
     ),
-    "travada": ({"travar_proximas": 1, "tempo_travamento": 2.0}, "não respondeu a tempo; será tentado de novo."),
-    "nao_json": ({"corpo_invalido_proximas": 1}, "A API de robôs respondeu algo que não é JSON; será tentado de novo."),
-    "sem_job_id": ({"json_incompleto_proximas": 1}, "não informou o job_id; o trabalho será reenviado."),
+}
+INCERTOS = {
+    "500": ({"erro_500_proximas": 1}, "A API de robôs respondeu com erro (HTTP 500)."),
+    "travada": ({"travar_proximas": 1, "tempo_travamento": 2.0}, "não respondeu a tempo."),
+    "nao_json": ({"corpo_invalido_proximas": 1}, "A API de robôs respondeu algo que não é JSON"),
+    "sem_job_id": ({"json_incompleto_proximas": 1}, "aceitou o trabalho mas não informou o job_id."),
 }
 
 
-@pytest.mark.parametrize("falha, sentenca", list(TRANSITORIOS.values()), ids=list(TRANSITORIOS))
-def test_erro_temporario_no_envio_volta_a_pendente_e_a_nova_tentativa_conclui(
+@pytest.mark.parametrize("falha, sentenca", list(NAO_ENVIADOS.values()), ids=list(NAO_ENVIADOS))
+def test_robo_ocupado_no_envio_volta_a_pendente_e_a_nova_tentativa_conclui(
     simulador, configuracao, operador, falha, sentenca
 ):
     simulador.configurar(**falha)
@@ -427,7 +430,7 @@ def test_erro_temporario_no_envio_volta_a_pendente_e_a_nova_tentativa_conclui(
 
     execucao.refresh_from_db()
     assert execucao.status == E.PENDENTE
-    assert execucao.tentativas_envio == 1 and execucao.job_id == ""
+    assert execucao.tentativas_envio == 1 and execucao.job_id == "" and not execucao.envio_incerto
     assert sentenca in execucao.erro and "Nova tentativa em" in execucao.erro
     assert antes < execucao.proxima_tentativa_em <= timezone.now() + dt.timedelta(seconds=2)
     if "retry_after" in falha:
@@ -440,8 +443,60 @@ def test_erro_temporario_no_envio_volta_a_pendente_e_a_nova_tentativa_conclui(
     assert execucao.status == E.SUCESSO and execucao.erro == ""
     assert execucao.tentativas_envio == 1
     assert Processo.objects.get(pk=execucao.processo_id).status == S.AGUARDANDO_APROVACAO
+    assert jobs_da(simulador, execucao) == 1
+
+
+@pytest.mark.parametrize("falha, sentenca", list(INCERTOS.values()), ids=list(INCERTOS))
+def test_envio_sem_resposta_segura_a_vaga_e_o_novo_envio_adota_o_job(
+    simulador, configuracao, operador, falha, sentenca
+):
+    configurar(configuracao, limite_global=1)
+    simulador.configurar(**falha)
+    execucao = solicitar_download(operador)
+    outra = solicitar_download(operador)
+    execucoes_despachar()
+    antes = timezone.now()
+
+    execucao_enviar(execucao_id=execucao.pk)
+
+    execucao.refresh_from_db()
+    assert execucao.status == E.ENVIANDO and execucao.envio_incerto
+    assert execucao.tentativas_envio == 1 and execucao.job_id == ""
+    assert sentenca in execucao.erro and "O robô pode ter recebido o trabalho" in execucao.erro
+    assert antes < execucao.proxima_tentativa_em <= timezone.now() + dt.timedelta(seconds=2)
+    # The robot may be running it: the only slot stays taken, the other job waits.
+    assert execucoes_despachar() == []
+    outra.refresh_from_db()
+    assert outra.status == E.PENDENTE
+
+    rodar(execucao, apressando=True)
+
+    assert execucao.status == E.SUCESSO and execucao.erro == "" and not execucao.envio_incerto
+    assert Processo.objects.get(pk=execucao.processo_id).status == S.AGUARDANDO_APROVACAO
     # A hung POST did start a job: the retry adopted it rather than starting a second one.
     assert jobs_da(simulador, execucao) == 1
+    assert list(execucao.eventos.order_by("quando").values_list("para", flat=True)) == [
+        E.PENDENTE,
+        E.ENVIANDO,
+        E.ENVIANDO,
+        E.EM_EXECUCAO,
+        E.SUCESSO,
+    ]
+
+
+def test_envio_sem_resposta_ate_o_teto_falha_e_libera_a_vaga_pedindo_para_conferir(simulador, configuracao, operador):
+    configurar(configuracao, teto_ocupacao_minutos=5)
+    simulador.configurar(travar_proximas=1, tempo_travamento=2.0)
+    execucao = solicitar_download(operador)
+    despachar_e_enviar()
+    Execucao.objects.filter(pk=execucao.pk).update(enviado_em=timezone.now() - dt.timedelta(minutes=6))
+
+    execucoes_acompanhar()
+
+    execucao.refresh_from_db()
+    assert execucao.status == E.FALHA and execucao.resultado == {"codigo": "SEM_RESPOSTA"}
+    assert "não confirmou nem negou o trabalho" in execucao.erro
+    assert "Confira no robô" in execucao.erro
 
 
 def test_retry_after_maior_que_a_espera_calculada_e_respeitado(simulador, configuracao, operador):
@@ -461,7 +516,7 @@ def test_retry_after_maior_que_a_espera_calculada_e_respeitado(simulador, config
     assert "Nova tentativa em 30 s." in execucao.erro
 
 
-def test_erros_temporarios_ate_o_maximo_de_tentativas_terminam_em_falha(simulador, configuracao, operador):
+def test_robo_ocupado_ate_o_maximo_de_tentativas_termina_em_falha(simulador, configuracao, operador):
     configurar(configuracao, max_tentativas_envio=3, reexecucoes_automaticas=2)
     simulador.configurar(erro_503_proximas=10)
     execucao = solicitar_download(operador)
@@ -625,74 +680,76 @@ def test_sha256_divergente_falha_sem_guardar_o_arquivo(simulador, configuracao, 
 # Lost jobs and timeouts ----------------------------------------------------------------------------------
 
 
-def test_job_que_o_robo_nao_encontra_volta_a_pendente_e_e_reenviado(simulador, configuracao, operador):
+def test_job_que_o_robo_perdeu_falha_na_hora_e_a_reexecucao_usa_outra_referencia(simulador, configuracao, operador):
+    configurar(configuracao, reexecucoes_automaticas=1)
     execucao = solicitar_download(operador)
     despachar_e_enviar()
-    execucao.refresh_from_db()
-    job_id = execucao.job_id
     simulador.configurar(perder_jobs_proximos=1)
 
     execucoes_acompanhar()
 
     execucao.refresh_from_db()
-    assert execucao.status == E.PENDENTE and execucao.tentativas_envio == 1
-    assert execucao.erro.startswith("O robô não conhece mais este trabalho (pode ter sido reiniciado).")
-    rodar(execucao, apressando=True)
-    assert execucao.status == E.SUCESSO
-    # The robot still had it: the re-send adopted the same job.
-    assert execucao.job_id == job_id and jobs_da(simulador, execucao) == 1
+    assert execucao.status == E.FALHA and execucao.resultado == {"codigo": "JOB_PERDIDO"}
+    assert execucao.erro.startswith("O robô perdeu este trabalho (não o encontra mais; ele pode ter sido reiniciado).")
+    assert "Uma nova tentativa, com outra referência, começa sozinha às" in execucao.erro
+    assert not execucao.robo_ocupado
+    reexecucao = Execucao.objects.get(anterior=execucao)
+    assert (reexecucao.status, reexecucao.origem, reexecucao.tentativa) == (E.PENDENTE, Execucao.Origem.AUTOMATICA, 2)
+    rodar(reexecucao, apressando=True)
+    assert reexecucao.status == E.SUCESSO
+    # The lost job was asked about once and never adopted again; the re-run is a job of its own.
+    assert jobs_da(simulador, execucao) == 1 and simulador.estatisticas()["posts_por_referencia"][str(execucao.pk)] == 1
+    assert jobs_da(simulador, reexecucao) == 1
 
 
-def test_robo_reiniciado_que_perdeu_todos_os_jobs_recebe_os_de_novo(simulador, configuracao, operador):
-    execucoes = [solicitar_download(operador) for _ in range(2)]
-    despachar_e_enviar()
-    assert set(Execucao.objects.values_list("status", flat=True)) == {E.EM_EXECUCAO}
-
-    simulador.perder_todos_os_jobs()
-    rodar(*execucoes, apressando=True)
-
-    assert [e.status for e in execucoes] == [E.SUCESSO, E.SUCESSO]
-    assert all(e.tentativas_envio == 1 for e in execucoes)
-    assert set(Processo.objects.values_list("status", flat=True)) == {S.AGUARDANDO_APROVACAO}
-    # The robot had forgotten them: each was started once more, and only once more.
-    assert [jobs_da(simulador, e) for e in execucoes] == [2, 2]
-
-
-def test_linhas_do_job_recriado_apos_o_robo_perder_o_primeiro_vem_depois_das_ja_guardadas(
-    simulador, configuracao, operador
-):
-    simulador.configurar(duracao=0.6)
+def test_robo_que_perde_o_job_e_o_devolve_no_409_nao_e_adotado_de_novo(simulador, configuracao, operador):
+    simulador.configurar(taxa_perda=1.0)
     execucao = solicitar_download(operador)
     despachar_e_enviar()
-    execucao.refresh_from_db()
-    esperar(lambda: robo(simulador).logs(execucao.job_id, desde=1), prazo=5, descricao="as primeiras linhas no robô")
-    execucoes_acompanhar()
-    execucao.refresh_from_db()
-    antes = list(execucao.logs.values_list("mensagem", flat=True))
-    assert antes
-    assert execucao.status == E.EM_EXECUCAO
+
+    rodar(execucao)
+
+    assert execucao.status == E.FALHA and execucao.resultado == {"codigo": "JOB_PERDIDO"}
+    assert "Não haverá nova tentativa automática: use Reexecutar" in execucao.erro
+    assert simulador.estatisticas()["posts_por_referencia"][str(execucao.pk)] == 1
+    assert not Execucao.objects.filter(anterior=execucao).exists()
+
+
+def test_robo_reiniciado_que_perdeu_todos_os_jobs_os_falha_e_libera_as_vagas(
+    simulador, configuracao, operador, django_capture_on_commit_callbacks
+):
+    configurar(configuracao, limite_global=2)
+    execucoes = [solicitar_download(operador) for _ in range(2)]
+    despachar_e_enviar()
+    esperando = solicitar_download(operador)
+    assert set(Execucao.objects.filter(pk__in=[e.pk for e in execucoes]).values_list("status", flat=True)) == {
+        E.EM_EXECUCAO
+    }
 
     simulador.perder_todos_os_jobs()
-    rodar(execucao, apressando=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        execucoes_acompanhar()
 
-    seqs = list(execucao.logs.order_by("seq").values_list("seq", flat=True))
-    mensagens = list(execucao.logs.order_by("seq").values_list("mensagem", flat=True))
-    assert seqs == list(range(1, len(seqs) + 1))
-    # The first job's lines are kept, then the whole log of the job that replaced it, from its first line.
-    assert mensagens[: len(antes)] == antes
-    assert mensagens[len(antes)] == antes[0]
-    assert execucao.log_deslocamento == len(antes)
+    for execucao in execucoes:
+        execucao.refresh_from_db()
+        assert execucao.status == E.FALHA and execucao.resultado == {"codigo": "JOB_PERDIDO"}
+    # The robot holds nothing any more: the slots go to the job that was waiting.
+    esperando.refresh_from_db()
+    assert esperando.status == E.ENVIANDO
 
 
-def test_job_que_nunca_termina_falha_por_tempo_esgotado_e_e_cancelado_no_robo(simulador, configuracao, operador):
-    configurar(configuracao, timeout_execucao_segundos=10)
+def test_job_que_nunca_termina_falha_por_tempo_esgotado_e_segue_ocupando_a_vaga(
+    simulador, configuracao, operador, django_capture_on_commit_callbacks
+):
+    configurar(configuracao, timeout_execucao_segundos=10, limite_global=1)
     simulador.configurar(nunca_finalizar=True)
     execucao = solicitar_download(operador)
     despachar_e_enviar()
     execucoes_acompanhar()
     execucao.refresh_from_db()
     assert execucao.status == E.EM_EXECUCAO
-    Execucao.objects.filter(pk=execucao.pk).update(enviado_em=timezone.now() - dt.timedelta(seconds=11))
+    Execucao.objects.filter(pk=execucao.pk).update(iniciado_em=timezone.now() - dt.timedelta(seconds=11))
+    outra = solicitar_download(operador)
 
     resultado = execucoes_acompanhar()
 
@@ -700,10 +757,68 @@ def test_job_que_nunca_termina_falha_por_tempo_esgotado_e_e_cancelado_no_robo(si
     execucao.refresh_from_db()
     assert execucao.status == E.FALHA and execucao.finalizado_em is not None
     assert execucao.resultado == {"codigo": "TEMPO_ESGOTADO"}
-    assert execucao.erro == "O robô não terminou o trabalho em 10 segundos; ele foi dado como falho."
-    assert not Execucao.objects.filter(status=E.EM_EXECUCAO).exists()
-    assert robo(simulador).job(execucao.job_id).status == "cancelled"
+    assert execucao.erro == (
+        "O robô não terminou o trabalho em 10 segundos; o BRM deixou de esperar por ele. O trabalho segue no "
+        "robô até terminar e continua contando no limite."
+    )
+    # The contract has no cancel: the robot goes on, and so does the job's hold on the only slot.
+    assert execucao.robo_ocupado
+    assert robo(simulador).job(execucao.job_id).status in ("queued", "running")
+    assert execucoes_despachar() == []
     assert Processo.objects.get(pk=execucao.processo_id).status == S.AGUARDANDO_DOWNLOAD
+
+    # Once the robot reports the end, the slot is free and the waiting job goes.
+    simulador.configurar(nunca_finalizar=False)
+    simulador.perder_todos_os_jobs()
+    Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=timezone.now() - dt.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        execucoes_acompanhar()
+    execucao.refresh_from_db()
+    assert not execucao.robo_ocupado
+    outra.refresh_from_db()
+    assert outra.status == E.ENVIANDO
+
+
+def test_job_deixado_e_liberado_quando_o_robo_diz_que_terminou(simulador, configuracao, operador):
+    simulador.configurar(duracao=0.5)
+    execucao = solicitar_download(operador)
+    despachar_e_enviar()
+    execucao.refresh_from_db()
+    execucao_cancelar(execucao=execucao, por=operador)
+    esperar(lambda: robo(simulador).job(execucao.job_id).final, prazo=5, descricao="o fim do job no robô")
+
+    # Asked at a slower pace: not yet at the next round...
+    execucoes_acompanhar()
+    execucao.refresh_from_db()
+    assert execucao.robo_ocupado
+    # ...but once its time comes.
+    Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=timezone.now() - dt.timedelta(minutes=1))
+    execucoes_acompanhar()
+
+    execucao.refresh_from_db()
+    assert not execucao.robo_ocupado and execucao.status == E.CANCELADA
+    evento = execucao.eventos.order_by("quando").last()
+    assert (evento.de, evento.para) == (E.CANCELADA, E.CANCELADA)
+    assert evento.motivo == "O robô terminou o trabalho (completed): a vaga foi liberada."
+
+
+def test_job_deixado_passado_o_teto_libera_a_vaga_e_pede_para_conferir_no_robo(simulador, configuracao, operador):
+    configurar(configuracao, teto_ocupacao_minutos=10)
+    simulador.configurar(nunca_finalizar=True)
+    execucao = solicitar_download(operador)
+    despachar_e_enviar()
+    execucao.refresh_from_db()
+    execucao_cancelar(execucao=execucao, por=operador)
+    Execucao.objects.filter(pk=execucao.pk).update(finalizado_em=timezone.now() - dt.timedelta(minutes=11))
+
+    execucoes_acompanhar()
+
+    execucao.refresh_from_db()
+    assert not execucao.robo_ocupado
+    assert execucao.erro.endswith(
+        "Passaram 10 minutos sem o robô dizer que o trabalho terminou: a vaga foi liberada. "
+        "Confira no robô se ele ainda está rodando."
+    )
 
 
 def test_tempo_esgotado_em_minutos_e_dito_em_minutos(simulador, configuracao, operador):
@@ -711,12 +826,12 @@ def test_tempo_esgotado_em_minutos_e_dito_em_minutos(simulador, configuracao, op
     simulador.configurar(nunca_finalizar=True)
     execucao = solicitar_download(operador)
     despachar_e_enviar()
-    Execucao.objects.filter(pk=execucao.pk).update(enviado_em=timezone.now() - dt.timedelta(hours=1))
+    Execucao.objects.filter(pk=execucao.pk).update(iniciado_em=timezone.now() - dt.timedelta(hours=1))
 
     execucoes_acompanhar()
 
     execucao.refresh_from_db()
-    assert execucao.erro == "O robô não terminou o trabalho em 30 minutos; ele foi dado como falho."
+    assert execucao.erro.startswith("O robô não terminou o trabalho em 30 minutos;")
 
 
 # Logs -----------------------------------------------------------------------------------------------------
@@ -790,22 +905,46 @@ def test_cancelar_pendente_nao_chama_o_robo(
     assert execucoes_despachar() == []
 
 
-def test_cancelar_em_execucao_cancela_o_job_no_robo(simulador, configuracao, operador):
+def test_cancelar_em_execucao_diz_que_o_robo_segue_e_o_job_conta_no_limite(simulador, configuracao, operador):
     execucao = solicitar_download(operador)
     despachar_e_enviar()
     execucao.refresh_from_db()
 
     execucao = execucao_cancelar(execucao=execucao, por=operador, motivo="Cliente pediu para parar.")
 
-    assert execucao.status == E.CANCELADA and execucao.erro == "Cliente pediu para parar."
-    assert robo(simulador).job(execucao.job_id).status == "cancelled"
-    execucoes_acompanhar()
-    execucao.refresh_from_db()
-    assert execucao.status == E.CANCELADA
+    assert execucao.status == E.CANCELADA and execucao.robo_ocupado
+    assert execucao.erro == (
+        "Cliente pediu para parar. O robô não permite cancelar; o trabalho segue no robô até terminar e continua "
+        "contando no limite."
+    )
+    # Nothing outside the contract was called: the job runs on at the robot.
+    assert robo(simulador).job(execucao.job_id).status in ("queued", "running")
+    assert execucao in execucoes_no_robo()
     assert Processo.objects.get(pk=execucao.processo_id).status == S.AGUARDANDO_DOWNLOAD
 
 
-def test_cancelada_enquanto_era_enviada_o_job_criado_e_cancelado_no_robo(
+def test_robo_que_oferece_cancelar_e_avisado_pelo_endereco_configurado(simulador, configuracao, operador):
+    simulador.configurar(permitir_cancelar=True)
+    configurar(configuracao, endpoint_cancelamento="/jobs/{job_id}/cancelar")
+    execucao = solicitar_download(operador)
+    despachar_e_enviar()
+    execucao.refresh_from_db()
+
+    execucao = execucao_cancelar(execucao=execucao, por=operador)
+
+    assert execucao.erro.endswith(
+        "O robô foi avisado para parar; o trabalho conta no limite até o robô confirmar o fim."
+    )
+    assert robo(simulador).job(execucao.job_id).status == "cancelled"
+    # Still counted until the robot is asked again and reports the end.
+    assert execucao.robo_ocupado
+    Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=timezone.now() - dt.timedelta(minutes=1))
+    execucoes_acompanhar()
+    execucao.refresh_from_db()
+    assert not execucao.robo_ocupado
+
+
+def test_cancelada_enquanto_era_enviada_o_job_criado_segue_ocupando_a_vaga(
     simulador, configuracao, operador, monkeypatch
 ):
     execucao = solicitar_download(operador)
@@ -825,8 +964,22 @@ def test_cancelada_enquanto_era_enviada_o_job_criado_e_cancelado_no_robo(
 
     execucao.refresh_from_db()
     assert execucao.status == E.CANCELADA
-    assert execucao.job_id == criados[0]
-    assert robo(simulador).job(criados[0]).status == "cancelled"
+    assert execucao.job_id == criados[0] and execucao.robo_ocupado
+
+
+def test_cancelada_antes_do_envio_libera_a_vaga_quando_o_envio_ve_que_nada_saiu(simulador, configuracao, operador):
+    execucao = solicitar_download(operador)
+    execucoes_despachar()
+    execucao.refresh_from_db()
+    assert execucao.status == E.ENVIANDO
+
+    execucao = execucao_cancelar(execucao=execucao, por=operador)
+    assert execucao.robo_ocupado
+    execucao_enviar(execucao_id=execucao.pk)
+
+    execucao.refresh_from_db()
+    assert not execucao.robo_ocupado and execucao.job_id == ""
+    assert jobs_da(simulador, execucao) == 0
 
 
 def test_cancelar_execucao_terminada_e_recusado_sem_efeitos(configuracao, operador):

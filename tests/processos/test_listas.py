@@ -26,7 +26,6 @@ from processos.selectors import (
     processos_competencias,
     processos_lista,
 )
-
 from tests.factories import (
     ClienteFactory,
     ExecucaoFactory,

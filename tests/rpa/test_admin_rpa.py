@@ -36,6 +36,8 @@ def dados_do_formulario(configuracao: ConfiguracaoRPA, **extra) -> dict:
         "backoff_max_segundos",
         "reexecucoes_automaticas",
         "intervalo_reexecucao_minutos",
+        "teto_ocupacao_minutos",
+        "endpoint_cancelamento",
     )
     return {**{campo: getattr(configuracao, campo) for campo in campos}, "token": "", **extra}
 
@@ -110,6 +112,23 @@ def test_quem_nao_e_administrador_nao_abre_a_configuracao(client, request, papel
     assert resposta.status_code == 403
     assert client.post(TESTAR).status_code == 403
     assert ConfiguracaoRPA.objects.values().get() == antes
+
+
+@pytest.mark.parametrize("caminho", ["jobs/{job_id}/cancelar", "/jobs/cancelar"])
+def test_endereco_de_cancelamento_sem_barra_ou_sem_job_id_e_recusado(client, admin_user, caminho):
+    configuracao = configuracao_rpa_obter()
+    client.force_login(admin_user)
+
+    resposta = client.post(
+        url_da_configuracao(configuracao), dados_do_formulario(configuracao, endpoint_cancelamento=caminho)
+    )
+
+    assert resposta.status_code == 200
+    assert resposta.context["adminform"].form.errors["endpoint_cancelamento"] == [
+        "Informe um caminho que comece com / e contenha {job_id}."
+    ]
+    configuracao.refresh_from_db()
+    assert configuracao.endpoint_cancelamento == ""
 
 
 def test_pagina_agrupa_os_campos_e_so_diz_se_o_token_esta_definido(client, admin_user):

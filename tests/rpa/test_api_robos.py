@@ -101,7 +101,9 @@ def test_servidor_que_nao_responde_estoura_o_timeout_e_o_job_criado_e_adotado_de
 
     assert time.monotonic() - inicio < 1.5
     assert erro.value.transitorio is True
-    assert str(erro.value) == f"A API de robôs em {simulador.url} não respondeu a tempo; será tentado de novo."
+    # The POST reached the robot and its answer was lost: it may have started the job.
+    assert erro.value.incerto is True
+    assert str(erro.value) == f"A API de robôs em {simulador.url} não respondeu a tempo."
     # The hung POST did start a job: sending again with the same referencia adopts it instead of starting another.
     adotado = cliente.executar("vivo", payload("travada"))
     assert adotado.ja_existia is True
@@ -111,24 +113,41 @@ def test_servidor_que_nao_responde_estoura_o_timeout_e_o_job_criado_e_adotado_de
 @pytest.mark.parametrize(
     "falha, status, detalhe",
     [
-        ({"erro_500_proximas": 1}, 500, "Erro interno do servidor de robôs."),
         ({"erro_503_proximas": 1}, 503, "Servidor de robôs indisponível no momento."),
         ({"erro_429_proximas": 1}, 429, "Muitas requisições: tente mais tarde."),
     ],
 )
-def test_5xx_e_429_sao_temporarios_com_o_detalhe_da_api(cliente, simulador, falha, status, detalhe):
+def test_robo_ocupado_e_temporario_e_certamente_sem_job(cliente, simulador, falha, status, detalhe):
     simulador.configurar(**falha)
 
     with pytest.raises(ErroRPA) as erro:
         cliente.executar("vivo", payload())
 
-    assert erro.value.transitorio is True
+    assert erro.value.transitorio is True and erro.value.incerto is False
     assert erro.value.status == status
     assert erro.value.retry_after is None
-    assert str(erro.value) == (
-        f"A API de robôs está ocupada ou com erro (HTTP {status}); será tentado de novo. ({detalhe})"
-    )
+    assert str(erro.value) == f"A API de robôs está ocupada (HTTP {status}); será tentado de novo. ({detalhe})"
     assert simulador.estatisticas()["jobs"] == 0
+
+
+def test_erro_500_no_envio_deixa_o_desfecho_incerto(cliente, simulador):
+    simulador.configurar(erro_500_proximas=1)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload())
+
+    assert erro.value.transitorio is True and erro.value.incerto is True
+    assert str(erro.value) == "A API de robôs respondeu com erro (HTTP 500). (Erro interno do servidor de robôs.)"
+
+
+def test_conexao_recusada_e_temporaria_e_certamente_sem_job():
+    cliente = ApiRobos(url_base=f"http://127.0.0.1:{porta_fechada()}", token=TOKEN, timeout=1)
+
+    with pytest.raises(ErroRPA) as erro:
+        cliente.executar("vivo", payload())
+
+    assert erro.value.transitorio is True and erro.value.incerto is False
+    assert str(erro.value).startswith("Não foi possível conectar à API de robôs em")
 
 
 @pytest.mark.parametrize("falha", ["erro_429_proximas", "erro_503_proximas"])
@@ -160,7 +179,7 @@ def test_corpo_que_nao_e_json_ao_iniciar_e_temporario(cliente, simulador):
     with pytest.raises(ErroRPA) as erro:
         cliente.executar("vivo", payload())
 
-    assert erro.value.transitorio is True
+    assert erro.value.transitorio is True and erro.value.incerto is True
     assert str(erro.value) == "A API de robôs respondeu algo que não é JSON; será tentado de novo."
 
 
@@ -181,10 +200,8 @@ def test_json_sem_job_id_ao_iniciar_e_temporario(cliente, simulador):
     with pytest.raises(ErroRPA) as erro:
         cliente.executar("vivo", payload())
 
-    assert erro.value.transitorio is True
-    assert str(erro.value) == (
-        "A API de robôs aceitou o trabalho mas não informou o job_id; o trabalho será reenviado."
-    )
+    assert erro.value.transitorio is True and erro.value.incerto is True
+    assert str(erro.value) == "A API de robôs aceitou o trabalho mas não informou o job_id."
 
 
 def test_logs_com_json_sem_as_chaves_esperadas_voltam_vazios(cliente, simulador):
@@ -362,22 +379,41 @@ def test_arquivo_em_outro_endereco_nao_e_buscado(cliente, simulador):
     assert simulador.estatisticas()["requisicoes"] == 0
 
 
-# Cancelling -----------------------------------------------------------------------------------------
+# Cancelling: not in the contract, only where the configuration names the robot's own endpoint -----------
+
+CANCELAR = "/jobs/{job_id}/cancelar"
 
 
-def test_cancelar_job_em_andamento_o_torna_cancelado(cliente):
+def test_cancelar_job_em_andamento_o_torna_cancelado(cliente, simulador):
+    simulador.configurar(permitir_cancelar=True)
     job_id = cliente.executar("vivo", payload()).job_id
 
-    cliente.cancelar(job_id)
+    cliente.cancelar(job_id, caminho=CANCELAR)
 
     assert cliente.job(job_id).status == "cancelled"
 
 
-def test_cancelar_job_terminado_ou_desconhecido_nao_e_erro(cliente):
+def test_cancelar_job_terminado_ou_desconhecido_nao_e_erro(cliente, simulador):
+    simulador.configurar(permitir_cancelar=True)
     job_id = cliente.executar("vivo", payload()).job_id
     esperar_fim(cliente, job_id)
 
-    cliente.cancelar(job_id)
-    cliente.cancelar("nao-existe")
+    cliente.cancelar(job_id, caminho=CANCELAR)
+    cliente.cancelar("nao-existe", caminho=CANCELAR)
 
     assert cliente.job(job_id).status == "completed"
+
+
+# Text from the robot is text --------------------------------------------------------------------------------
+
+
+def test_cores_ansi_e_caracteres_de_controle_nos_logs_chegam_como_texto(cliente, simulador):
+    simulador.configurar(logs_com_controle=True, duracao=0.3, intervalo_log=0.05)
+    job_id = cliente.executar("vivo", payload()).job_id
+    esperar_fim(cliente, job_id)
+
+    linhas = cliente.logs(job_id, desde=1)
+
+    assert linhas and all("\x1b" not in linha.mensagem and "\r" not in linha.mensagem for linha in linhas)
+    assert linhas[0].mensagem == "␇Abrindo portal da vivo␍"
+    assert linhas[1].mensagem.startswith("Fazendo login como ")

@@ -338,10 +338,20 @@ def test_logs_repetidos_devolvem_de_novo_a_ultima_linha_ja_enviada(simulador):
     assert logs(simulador, job_id, desde=1)["logs"][0]["seq"] == 1
 
 
-# Cancelling -----------------------------------------------------------------------------------------
+# Cancelling: beyond the contract, only with `permitir_cancelar` -------------------------------------------
+
+
+def test_sem_a_opcao_o_robo_nao_tem_como_cancelar(simulador):
+    job_id = iniciar_job(simulador)
+
+    resposta = requests.post(f"{simulador.url}/jobs/{job_id}/cancelar", headers=AUTH, timeout=TIMEOUT)
+
+    assert resposta.status_code == 404
+    assert get(simulador, f"/jobs/{job_id}").json()["status"] in ("queued", "running")
 
 
 def test_cancelar_job_em_execucao_e_final(simulador):
+    simulador.configurar(permitir_cancelar=True)
     job_id = iniciar_job(simulador)
     esperar_job(simulador, job_id, status=("running",))
     resposta = requests.post(f"{simulador.url}/jobs/{job_id}/cancelar", headers=AUTH, timeout=TIMEOUT)
@@ -361,7 +371,7 @@ def test_cancelar_job_em_execucao_e_final(simulador):
 
 
 def test_cancelar_job_na_fila_nunca_o_inicia(simulador):
-    simulador.configurar(atraso_inicio=0.3)
+    simulador.configurar(atraso_inicio=0.3, permitir_cancelar=True)
     job_id = iniciar_job(simulador)
     assert requests.post(f"{simulador.url}/jobs/{job_id}/cancelar", headers=AUTH, timeout=TIMEOUT).status_code == 200
     # A job of another robot, queued after the cancel, has started: the cancelled one would have started too.
@@ -373,6 +383,7 @@ def test_cancelar_job_na_fila_nunca_o_inicia(simulador):
 
 
 def test_cancelar_job_terminado_responde_409(simulador):
+    simulador.configurar(permitir_cancelar=True)
     job_id = iniciar_job(simulador)
     esperar_job(simulador, job_id)
     resposta = requests.post(f"{simulador.url}/jobs/{job_id}/cancelar", headers=AUTH, timeout=TIMEOUT)
@@ -381,6 +392,48 @@ def test_cancelar_job_terminado_responde_409(simulador):
 
 
 # Fault modes ---------------------------------------------------------------------------------------
+
+
+def test_taxa_de_perda_faz_o_job_sumir_ao_comecar_e_o_409_devolve_o_perdido(simulador):
+    simulador.configurar(taxa_perda=1.0, atraso_inicio=0.05)
+    job_id = iniciar_job(simulador)
+
+    esperar(lambda: get(simulador, f"/jobs/{job_id}").status_code == 404, prazo=5, descricao="o job sumir do robô")
+
+    de_novo = requests.post(f"{simulador.url}/executar/vivo", json=payload(), headers=AUTH, timeout=TIMEOUT)
+    assert (de_novo.status_code, de_novo.json()["job_id"]) == (409, job_id)
+    # A lost job no longer runs at the robot.
+    assert simulador.estatisticas()["max_simultaneos"] == 0
+
+
+def test_taxa_de_travamento_segura_a_resposta_do_post_mas_cria_o_job(simulador):
+    simulador.configurar(taxa_travamento=1.0, tempo_travamento=2.0)
+
+    with pytest.raises(requests.Timeout):
+        requests.post(f"{simulador.url}/executar/vivo", json=payload(), headers=AUTH, timeout=0.5)
+
+    assert simulador.estatisticas()["jobs_por_referencia"] == {payload()["referencia"]: 1}
+
+
+def test_taxa_de_status_invalido_responde_algo_que_nao_e_json(simulador):
+    job_id = iniciar_job(simulador)
+    simulador.configurar(taxa_status_invalido=1.0)
+
+    resposta = get(simulador, f"/jobs/{job_id}")
+
+    assert resposta.status_code == 200 and resposta.text.startswith("<html>")
+    # The logs are not touched by it.
+    assert get(simulador, f"/jobs/{job_id}/logs").json()["job_id"] == job_id
+
+
+def test_logs_com_controle_tem_cores_ansi_e_caracteres_de_controle(simulador):
+    simulador.configurar(logs_com_controle=True)
+    job_id = iniciar_job(simulador)
+    esperar_job(simulador, job_id)
+
+    primeira = logs(simulador, job_id)["logs"][0]["mensagem"]
+
+    assert primeira.startswith("\x07\x1b[36m") and primeira.endswith("\x1b[0m\r")
 
 
 def test_erro_500_nas_proximas_requisicoes_e_depois_volta_ao_normal(simulador):

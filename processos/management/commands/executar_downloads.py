@@ -41,3 +41,5 @@ class Command(BaseCommand):
                 "ou limite)."
             )
         )
+        if resultado.despacho_adiado:
+            self.stdout.write(self.style.WARNING(resultado.aviso_despacho))

@@ -10,6 +10,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+# A child that stops is restarted, unless it stopped this many times within this many seconds.
+MAXIMO_REINICIOS = 5
+JANELA_REINICIOS = 60
+
 
 def _porta_livre(preferida: int) -> int:
     with socket.socket() as sock:
@@ -31,8 +35,8 @@ def _redis_server() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Sobe o sistema inteiro nesta máquina: redis-server local, web (uvicorn), worker e beat do Celery e o "
-        "simulador de robôs. Ctrl-C para tudo."
+        "Sobe o sistema inteiro nesta máquina: redis-server local, web (uvicorn), os workers (acompanhamento e "
+        "envios) e o beat do Celery e o simulador de robôs; um processo que para é reiniciado. Ctrl-C para tudo."
     )
 
     def add_arguments(self, parser):
@@ -53,6 +57,8 @@ class Command(BaseCommand):
             "PYTHONUNBUFFERED": "1",
         }
         celery = [python, "-m", "celery", "-A", "brm"]
+        fila = settings.CELERY_TASK_DEFAULT_QUEUE
+        fila_envios = settings.CELERY_TASK_ROUTES["processos.enviar_execucao"]["queue"]
         processos = {
             "redis": [
                 _redis_server(),
@@ -66,7 +72,21 @@ class Command(BaseCommand):
                 str(var / "redis"),
             ],
             "simulador": [python, "manage.py", "rpa_simulador", "--porta", str(porta_simulador)],
-            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "4"],
+            # Following jobs, dispatching and schedules; sends to the robot in a worker of their own, so a
+            # robot that hangs every POST never holds up following the jobs already running.
+            "worker": [*celery, "worker", "--queues", fila, "--loglevel", "INFO", "--concurrency", "3"],
+            "worker-envios": [
+                *celery,
+                "worker",
+                "--queues",
+                fila_envios,
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "4",
+                "--hostname",
+                "envios@%h",
+            ],
             "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")],
             "web": [python, "-m", "uvicorn", "brm.asgi:application", "--host", "127.0.0.1", "--port", str(porta)],
         }
@@ -85,10 +105,27 @@ class Command(BaseCommand):
                     f"simulador de robôs em http://127.0.0.1:{porta_simulador}). Ctrl-C para parar.\n"
                 )
             )
+            reinicios: dict[str, list[float]] = {nome: [] for nome in processos}
             while True:
-                for nome, filho in filhos.items():
-                    if filho.poll() is not None:
-                        raise CommandError(f"O processo “{nome}” parou (código {filho.returncode}); parando o resto.")
+                for nome, filho in list(filhos.items()):
+                    if filho.poll() is None:
+                        continue
+                    # A child that dies is started again (a worker killed, Redis stopped): the system heals
+                    # itself. One that keeps dying is a configuration problem, and restarting hides it.
+                    agora = time.monotonic()
+                    recentes = [momento for momento in reinicios[nome] if agora - momento < JANELA_REINICIOS]
+                    if len(recentes) >= MAXIMO_REINICIOS:
+                        raise CommandError(
+                            f"O processo “{nome}” parou {len(recentes)} vezes em {JANELA_REINICIOS} s "
+                            f"(último código {filho.returncode}); parando o resto."
+                        )
+                    reinicios[nome] = [*recentes, agora]
+                    self.stdout.write(
+                        self.style.WARNING(f"O processo “{nome}” parou (código {filho.returncode}); reiniciando.")
+                    )
+                    filhos[nome] = subprocess.Popen(
+                        processos[nome], env=ambiente, cwd=settings.BASE_DIR, start_new_session=True
+                    )
                 time.sleep(1)
         except KeyboardInterrupt:
             self.stdout.write("\nParando...")
