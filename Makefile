@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/criar_processos.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/agendamento_latencia.py
+	$(BIN)/python bench/caos.py
 	$(BIN)/python bench/listas.py
 
 lint: install

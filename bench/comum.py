@@ -127,3 +127,21 @@ def parar(filhos: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(filho.pid, signal.SIGKILL)
             filho.wait(timeout=5)
+
+
+def criar_mes(processos: int, *, max_por_operadora: int) -> None:
+    """Five operators, `processos` clients spread over them, and the month's processes (one per client)."""
+    from clientes.models import Cliente
+    from operadoras.models import Operadora
+    from processos.services import processos_criar_mensais
+    from tests.factories import cnpj_valido
+
+    operadoras = [
+        Operadora.objects.create(nome=nome, codigo=nome.lower(), max_execucoes_simultaneas=max_por_operadora)
+        for nome in ("Vivo", "Claro", "TIM", "Oi", "Embratel")
+    ]
+    Cliente.objects.bulk_create(
+        Cliente(razao_social=f"Cliente {i} Ltda", cnpj=cnpj_valido(), operadora=operadoras[i % 5], conta=f"{i:06d}")
+        for i in range(processos)
+    )
+    processos_criar_mensais()

@@ -27,6 +27,7 @@ from comum import (  # noqa: E402
     banco_descartavel,
     conferir_postgres,
     conferir_redis,
+    criar_mes,
     falhar,
     iniciar_celery,
     numero,
@@ -58,21 +59,10 @@ def medir(downloads: int, duracao: float, limite: int, concorrencia: int, pollin
 
     from brm.rpa.models import ConfiguracaoRPA
     from brm.rpa.simulador import Simulador
-    from clientes.models import Cliente
-    from operadoras.models import Operadora
     from processos.models import Execucao
-    from processos.services import execucoes_solicitar_downloads, processos_criar_mensais
-    from tests.factories import cnpj_valido
+    from processos.services import execucoes_solicitar_downloads
 
-    operadoras = [
-        Operadora.objects.create(nome=nome, codigo=nome.lower(), max_execucoes_simultaneas=limite)
-        for nome in ("Vivo", "Claro", "TIM", "Oi", "Embratel")
-    ]
-    Cliente.objects.bulk_create(
-        Cliente(razao_social=f"Cliente {i} Ltda", cnpj=cnpj_valido(), operadora=operadoras[i % 5], conta=f"{i:06d}")
-        for i in range(downloads)
-    )
-    processos_criar_mensais()
+    criar_mes(downloads, max_por_operadora=limite)
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"brm-bench-worker-{os.getpid()}.log"
     with Simulador(duracao=duracao, intervalo_log=0.25, atraso_inicio=0.1) as simulador:
         ConfiguracaoRPA.objects.create(

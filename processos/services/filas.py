@@ -6,6 +6,7 @@ a poll waits in the queue keeps the many sends of a busy minute from each queuin
 """
 
 import contextlib
+import logging
 from contextlib import contextmanager
 
 import redis
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.db import connection
 
 from brm.common import tarefas
+
+logger = logging.getLogger(__name__)
 
 TAREFA_DESPACHAR = "processos.despachar_execucoes"
 TAREFA_ENVIAR = "processos.enviar_execucao"
@@ -57,7 +60,12 @@ def envios_agendar(ids: list) -> None:
 def acompanhamento_agendar(*, forcar: bool = False) -> None:
     """Queue a poll now, unless one is running (it holds the lease) or already waits in the queue (or `forcar`)."""
     conexao = _conexao()
-    if not forcar and (conexao.exists(LEASE_ACOMPANHAMENTO) or not conexao.set(MARCA_AGENDADO, "1", nx=True, ex=5)):
+    try:
+        if not forcar and (conexao.exists(LEASE_ACOMPANHAMENTO) or not conexao.set(MARCA_AGENDADO, "1", nx=True, ex=5)):
+            return
+    except redis.RedisError as erro:
+        # Beat queues a poll every two seconds anyway, once Redis is back.
+        logger.warning("Acompanhamento não agendado: o Redis não respondeu (%s).", erro)
         return
     tarefas.enfileirar(TAREFA_ACOMPANHAR)
 
