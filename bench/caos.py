@@ -210,10 +210,10 @@ def main() -> None:
     pasta = Path(os.environ.get("TMPDIR", "/tmp")) / f"brm-bench-caos-{os.getpid()}"
     pasta.mkdir(parents=True, exist_ok=True)
     porta_redis = _porta_livre()
-    redis_processo = _iniciar_redis(porta_redis, pasta)
     fila = f"brm-bench-caos-{uuid.uuid4().hex[:8]}"
     banco = os.environ.get("BRM_BENCH_CAOS_DATABASE_NAME", "brm_bench_caos")
     preparar_django(url, banco, redis_url=f"redis://127.0.0.1:{porta_redis}/0", fila=fila)
+    redis_processo = _iniciar_redis(porta_redis, pasta)
     print(f"Redis próprio em 127.0.0.1:{porta_redis}; logs dos processos em {pasta}")
     with banco_descartavel(url):
         ok = medir(args.downloads, args.duracao, pasta, redis_processo, porta_redis)
