@@ -19,10 +19,12 @@ import pytest
 import redis
 import requests
 
+from agendamentos.models import Agendamento, AgendamentoExecucao
+from agendamentos.services import agendamento_criar
 from brm.local.management.commands.iniciar_local import _redis_server
 from processos.models import Execucao, Processo
 from processos.services import execucao_cancelar, execucoes_solicitar_downloads, processos_criar_mensais
-from tests.conftest import esperar
+from tests.conftest import esperar, porta_fechada
 from tests.factories import ClienteFactory, ConfiguracaoRPAFactory, OperadoraFactory
 
 from .conftest import RAIZ, Processos
@@ -529,3 +531,28 @@ def _linha_de_comando(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except FileNotFoundError:
         return ""
+
+
+def test_agendamento_de_downloads_com_o_redis_fora_do_ar_registra_o_que_gravou(tmp_path, simulador):
+    ConfiguracaoRPAFactory(url_base=simulador.url, token=simulador.token)
+    _clientes({"vivo": 3}, por_operadora=3)
+    processos_criar_mensais()
+    agendamento_criar(
+        por=None,
+        nome="Downloads do dia",
+        tipo=Agendamento.Tipo.EXECUTAR_DOWNLOADS,
+        expressao_cron="0 2 * * *",
+        fuso_horario="America/Sao_Paulo",
+        parametros={},
+        ativo=True,
+    )
+    ambiente = {**Processos(tmp_path).ambiente, "REDIS_URL": f"redis://127.0.0.1:{porta_fechada()}/0"}
+
+    saida = _manage(ambiente, "executar_agendamento", "Downloads do dia")
+
+    execucao = AgendamentoExecucao.objects.get()
+    assert execucao.status == AgendamentoExecucao.Status.SUCESSO
+    assert execucao.resultado["enfileiradas"] == 3
+    assert execucao.resultado["aviso"].startswith("O Redis não respondeu: os downloads ficaram salvos")
+    assert "O Redis não respondeu" in saida
+    assert Execucao.objects.filter(status=E.PENDENTE).count() == 3
