@@ -22,6 +22,7 @@ import requests
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
 from brm.local.management.commands.iniciar_local import _redis_server
+from brm.rpa.api_robos import ApiRobos
 from processos.models import Execucao, Processo
 from processos.services import execucao_cancelar, execucoes_solicitar_downloads, processos_criar_mensais
 from tests.conftest import esperar, porta_fechada
@@ -293,9 +294,17 @@ def test_execucao_cancelada_segura_a_vaga_ate_o_robo_terminar_o_trabalho(celery_
     assert cancelada.robo_ocupado
 
     execucoes_solicitar_downloads(por=None, processo_ids=[segundo.pk])
-    # While the robot runs the cancelled job, the only slot stays taken.
-    time.sleep(2)
-    assert Execucao.objects.get(processo=segundo).status == E.PENDENTE
+    robo = ApiRobos(url_base=simulador.url, token=simulador.token)
+
+    def robo_terminou_o_cancelado() -> bool:
+        # Read in this order: the second job can only have left PENDENTE after the robot ended the first.
+        situacao_do_segundo = Execucao.objects.get(processo=segundo).status
+        if robo.job(cancelada.job_id).final:
+            return True
+        assert situacao_do_segundo == E.PENDENTE, "a vaga foi dada enquanto o robô ainda rodava o cancelado"
+        return False
+
+    esperar(robo_terminou_o_cancelado, prazo=30, intervalo=0.1, descricao="o fim do trabalho cancelado no robô")
     esperar(
         lambda: Execucao.objects.filter(processo=segundo, status=E.SUCESSO).exists(),
         prazo=40,
