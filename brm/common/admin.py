@@ -116,6 +116,23 @@ class HistoricoInline(SomenteLeituraMixin, admin.TabularInline):
         return formset
 
 
+class MudancasDeSituacaoInline(HistoricoInline):
+    """The history of a row's status changes (when, from, to, who, why), the new status as a badge.
+
+    `cores` is the status table of the parent's model (its `CORES`).
+    """
+
+    fields = readonly_fields = ("quando", "de", "para_badge", "por", "motivo")
+    cores: dict = {}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("por")
+
+    @admin.display(description="para")
+    def para_badge(self, obj):
+        return badge(obj.get_para_display(), self.cores.get(obj.para))
+
+
 class BuscaCNPJMixin:
     """Search finds a CNPJ typed with or without punctuation (`12.345.678/0001-95` or `12345678000195`).
 

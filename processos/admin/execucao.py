@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from brm.common.admin import (
     HistoricoInline,
+    MudancasDeSituacaoInline,
     SalvarSoAlteradosMixin,
     SituacaoErroMixin,
     SomenteLeituraAdmin,
@@ -62,18 +63,11 @@ class ProcessoEventoAdmin(ListaGrandeMixin, SomenteLeituraAdmin):
         return truncar(obj.motivo)
 
 
-class HistoricoExecucaoInline(HistoricoInline):
+class HistoricoExecucaoInline(MudancasDeSituacaoInline):
     model = ExecucaoEvento
     verbose_name = "mudança de situação"
     verbose_name_plural = "histórico da execução"
-    fields = readonly_fields = ("quando", "de", "para_badge", "por", "motivo")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("por")
-
-    @admin.display(description="para")
-    def para_badge(self, obj):
-        return badge(obj.get_para_display(), Execucao.CORES.get(obj.para))
+    cores = Execucao.CORES
 
 
 class UltimasLinhasFormSet(BaseInlineFormSet):

@@ -6,10 +6,10 @@ from django.utils.html import format_html
 
 from brm.common.admin import (
     HistoricoInline,
+    MudancasDeSituacaoInline,
     SalvarSoAlteradosMixin,
     SituacaoErroMixin,
     aplicar_em_lote,
-    badge,
     badge_status,
 )
 from brm.common.formatacao import formatar_competencia, formatar_moeda
@@ -47,18 +47,11 @@ class CompetenciaFilter(admin.SimpleListFilter):
             raise IncorrectLookupParameters(exc) from exc
 
 
-class EventoInline(HistoricoInline):
+class EventoInline(MudancasDeSituacaoInline):
     model = ProcessoEvento
     verbose_name = "evento"
     verbose_name_plural = "linha do tempo"
-    fields = readonly_fields = ("quando", "de", "para_badge", "por", "motivo")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("por")
-
-    @admin.display(description="para")
-    def para_badge(self, obj):
-        return badge(obj.get_para_display(), Processo.CORES.get(obj.para))
+    cores = Processo.CORES
 
 
 class ExecucaoInline(SituacaoErroMixin, HistoricoInline):
