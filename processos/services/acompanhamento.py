@@ -19,8 +19,7 @@ from brm.rpa.selectors import configuracao_rpa_obter
 from ..models import Execucao, ExecucaoLog
 from . import filas
 from .conclusao import execucao_concluir, execucao_falhar_e_despachar
-from .despacho import execucoes_despachar, execucoes_despachar_ja
-from .execucao_estado import execucao_liberar_robo
+from .despacho import execucao_liberar_robo_e_despachar, execucoes_despachar
 from .falha import reexecucao_automatica_em
 from .robo import api_da_execucao, execucao_cancelar_no_robo
 
@@ -156,14 +155,20 @@ def _acompanhar_deixadas(configuracao: ConfiguracaoRPA, agora: dt.datetime) -> N
         try:
             estado = api_da_execucao(execucao, configuracao).job(execucao.job_id)
         except JobNaoEncontrado:
-            _liberar(execucao, "O robô não conhece mais o trabalho: a vaga foi liberada.")
+            execucao_liberar_robo_e_despachar(
+                execucao, "O robô não conhece mais o trabalho: a vaga foi liberada.", robo_consultado_em=agora
+            )
             continue
         except ErroRPA as erro:
             logger.warning("Execução %s: não foi possível perguntar ao robô pelo trabalho: %s", execucao.pk, erro)
             Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
             continue
         if estado.final:
-            _liberar(execucao, f"O robô terminou o trabalho ({estado.status}): a vaga foi liberada.")
+            execucao_liberar_robo_e_despachar(
+                execucao,
+                f"O robô terminou o trabalho ({estado.status}): a vaga foi liberada.",
+                robo_consultado_em=agora,
+            )
         else:
             Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
     # A send that never got an answer: after the ceiling a person must look at the robot before running it again.
@@ -179,11 +184,6 @@ def _acompanhar_deixadas(configuracao: ConfiguracaoRPA, agora: dt.datetime) -> N
         )
 
 
-def _liberar(execucao: Execucao, motivo: str) -> None:
-    if execucao_liberar_robo(execucao=execucao, motivo=motivo, robo_consultado_em=timezone.now()):
-        execucoes_despachar_ja()
-
-
 def _liberar_por_teto(execucao: Execucao, configuracao: ConfiguracaoRPA) -> None:
     prazo = _duracao(configuracao.teto_ocupacao_minutos * 60)
     aviso = (
@@ -191,9 +191,8 @@ def _liberar_por_teto(execucao: Execucao, configuracao: ConfiguracaoRPA) -> None
         "Confira no robô se ele ainda está rodando."
     )
     erro = f"{execucao.erro} {aviso}".strip()
-    if execucao_liberar_robo(execucao=execucao, motivo=aviso, erro=erro, robo_consultado_em=timezone.now()):
+    if execucao_liberar_robo_e_despachar(execucao, aviso, erro=erro, robo_consultado_em=timezone.now()):
         logger.warning("Execução %s: %s", execucao.pk, aviso)
-        execucoes_despachar_ja()
 
 
 def _duracao(segundos: int) -> str:

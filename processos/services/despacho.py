@@ -255,9 +255,12 @@ def _liberar_se_nada_chegou(execucao_id) -> bool:
     ).first()
     if execucao is None:
         return False
-    liberou = execucao_liberar_robo(
-        execucao=execucao, motivo="O envio cancelado não chegou ao robô: a vaga foi liberada."
-    )
+    return execucao_liberar_robo_e_despachar(execucao, "O envio cancelado não chegou ao robô: a vaga foi liberada.")
+
+
+def execucao_liberar_robo_e_despachar(execucao: Execucao, motivo: str, **campos) -> bool:
+    """The robot holds the job no more (see `execucao_liberar_robo`), and the slot it freed is filled at once."""
+    liberou = execucao_liberar_robo(execucao=execucao, motivo=motivo, **campos)
     if liberou:
         execucoes_despachar_ja()
     return liberou

@@ -6,7 +6,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,17 +35,11 @@ E = Execucao.Status
 S = Processo.Status
 
 
-def _porta_livre() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class RedisProprio:
     """A redis-server of the test's own, on a free port, that the test stops and starts again."""
 
     def __init__(self, pasta: Path):
-        self.porta = _porta_livre()
+        self.porta = porta_fechada()
         self.pasta = pasta
         self.processo: subprocess.Popen | None = None
 
@@ -339,7 +332,7 @@ class PostgresProprio:
         # Not under pytest's folders: those are open to root alone, and the server runs as postgres.
         raiz = Path(tempfile.mkdtemp(prefix="brm-teste-pg-"))
         self.pasta = raiz / "pgdata"
-        self.porta = _porta_livre()
+        self.porta = porta_fechada()
         self.log = raiz / "postgresql.log"
 
     @property
@@ -460,7 +453,7 @@ def test_postgresql_reiniciado_no_meio_do_mes_e_o_mes_termina(tmp_path, simulado
 def test_worker_morto_com_sigkill_no_make_run_e_reiniciado_e_o_mes_termina(tmp_path):
     var = tmp_path / "var"
     var.mkdir()
-    portas = {"web": _porta_livre(), "simulador": _porta_livre(), "redis": _porta_livre()}
+    portas = {"web": porta_fechada(), "simulador": porta_fechada(), "redis": porta_fechada()}
     ambiente = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "brm.settings.local",
