@@ -7,6 +7,6 @@ admin.site.site_title = "BRM"
 admin.site.index_title = "Painel"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="painel"),
     path("admin/", admin.site.urls),
 ]
