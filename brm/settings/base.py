@@ -84,6 +84,7 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "brm.common",
     "brm.usuarios",
+    "brm.eventos",
     "brm.rpa",
     "operadoras",
     "clientes",
@@ -184,6 +185,19 @@ RPA_TIMEOUT_EXECUCAO = env.int("RPA_TIMEOUT_EXECUCAO", default=1800)
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+
+
+def redis_kwargs(url: str) -> dict:
+    """Keyword arguments for `redis.Redis` from a redis:// URL (what django-eventstream asks for)."""
+    from redis.connection import parse_url
+
+    kwargs = parse_url(url)
+    kwargs.pop("connection_class", None)
+    if url.startswith("rediss://"):
+        kwargs["ssl"] = True
+    return kwargs
+
+
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env("BRM_CELERY_FILA", default="brm")
 
@@ -213,6 +227,17 @@ CELERY_BEAT_SCHEDULE = {
     "rpa-despachar": {"task": "processos.despachar_execucoes", "schedule": 5.0},
     "rpa-acompanhar": {"task": "processos.acompanhar_execucoes", "schedule": 2.0},
 }
+
+# Live updates (django-eventstream, served over ASGI)
+# ------------------------------------------------------------------------------
+# https://github.com/fanout/django-eventstream. Events from any process (web, worker, beat) reach every web
+# process through Redis pub/sub; they are also kept in Redis for 24 hours, so a browser that reconnects with
+# Last-Event-ID gets what it missed. Redis storage rather than the model storage: an open stream then
+# reads no database at all, and expired events go away by themselves.
+EVENTSTREAM_REDIS = redis_kwargs(REDIS_URL)
+EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.RedisStorage"
+EVENTSTREAM_STORAGE_CONNECTION = EVENTSTREAM_REDIS
+EVENTSTREAM_CHANNELMANAGER_CLASS = "brm.eventos.canais.GerenciadorDeCanais"
 
 # E-mail (the schedules' reports)
 # ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from brm.usuarios.models import Usuario
 
 from ..models import Execucao, Processo, ProcessoEvento
 from ..regras import TRANSICOES
+from .ao_vivo import processo_publicar
 from .pedido import execucao_solicitar
 
 S = Processo.Status
@@ -58,6 +59,7 @@ def _transicionar(
         )
     ProcessoEvento.objects.create(processo=processo, de=de, para=para, por=por, motivo=motivo)
     processo.refresh_from_db()
+    processo_publicar(processo=processo, de=de)
     return processo
 
 
