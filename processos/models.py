@@ -19,9 +19,10 @@ class Processo(BaseModel):
         AGUARDANDO_ENVIO_SAT = "AGUARDANDO_ENVIO_SAT", "Aguardando envio ao SAT"
         UPLOAD_REALIZADO = "UPLOAD_REALIZADO", "Enviado ao SAT"
 
+    # Badge colours, all dark enough for white text (contrast of at least 4.5:1, WCAG AA).
     CORES = {
         Status.AGUARDANDO_DOWNLOAD: "#6c757d",
-        Status.AGUARDANDO_APROVACAO: "#d39e00",
+        Status.AGUARDANDO_APROVACAO: "#8a6100",
         Status.AGUARDANDO_ENVIO_SAT: "#0d6efd",
         Status.UPLOAD_REALIZADO: "#198754",
     }
@@ -136,7 +137,7 @@ class Execucao(BaseModel):
 
     CORES = {
         Status.PENDENTE: "#6c757d",
-        Status.ENVIANDO: "#0dcaf0",
+        Status.ENVIANDO: "#087990",
         Status.EM_EXECUCAO: "#0d6efd",
         Status.SUCESSO: "#198754",
         Status.FALHA: "#dc3545",
@@ -291,3 +292,86 @@ class ExecucaoLog(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.nivel} {self.mensagem[:80]}"
+
+
+class FaturaArquivo(BaseModel):
+    """One invoice file a process has received: the one waiting approval, the approved one, and every rejected
+    one, kept as evidence after the process forgot it to receive the next.
+
+    Written by `processo_registrar_fatura` in the same transaction as the process's move, and decided by
+    `processo_aprovar` and `processo_rejeitar`; the process page lists them and serves each PDF.
+    """
+
+    class Origem(models.TextChoices):
+        ROBO = "ROBO", "Robô"
+        MANUAL = "MANUAL", "Manual"
+
+    class Status(models.TextChoices):
+        AGUARDANDO_APROVACAO = "AGUARDANDO_APROVACAO", "Aguardando aprovação"
+        APROVADA = "APROVADA", "Aprovada"
+        REJEITADA = "REJEITADA", "Rejeitada"
+
+    CORES = {
+        Status.AGUARDANDO_APROVACAO: "#8a6100",
+        Status.APROVADA: "#198754",
+        Status.REJEITADA: "#b02a37",
+    }
+
+    processo = models.ForeignKey(
+        Processo, verbose_name="processo", on_delete=models.PROTECT, related_name="arquivos_fatura"
+    )
+    # The same stored file as `Processo.fatura` while it is the process's invoice; it stays here afterwards.
+    arquivo = models.FileField("arquivo (PDF)", upload_to="faturas/", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    nome_original = models.CharField("nome original do arquivo", max_length=255, blank=True)
+    valor_total = models.DecimalField("valor total", max_digits=14, decimal_places=2, null=True, blank=True)
+    vencimento = models.DateField("vencimento", null=True, blank=True)
+    numero_fatura = models.CharField("número da fatura", max_length=100, blank=True)
+    origem = models.CharField("origem", max_length=8, choices=Origem.choices)
+    enviado_por = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enviado por",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Quem enviou o arquivo à mão; vazio quando o robô o baixou.",
+    )
+    execucao = models.ForeignKey(
+        Execucao,
+        verbose_name="execução",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="O download do robô que trouxe o arquivo.",
+    )
+    criado_em = models.DateTimeField("recebido em", default=timezone.now)
+    status = models.CharField("situação", max_length=24, choices=Status.choices, default=Status.AGUARDANDO_APROVACAO)
+    motivo_rejeicao = models.TextField("motivo da rejeição", blank=True)
+    decidido_por = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="decidido por",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decidido_em = models.DateTimeField("decidido em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "arquivo de fatura"
+        verbose_name_plural = "arquivos de fatura"
+        ordering = ["processo", "criado_em"]
+        constraints = [
+            # A process has at most one invoice that is not rejected: the one it holds now.
+            models.UniqueConstraint(
+                fields=["processo"],
+                condition=~models.Q(status="REJEITADA"),
+                name="faturaarquivo_uma_vigente_por_processo",
+            ),
+        ]
+        indexes = [models.Index(fields=["processo", "criado_em"], name="faturaarquivo_proc_criado_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.processo} · {self.get_status_display()} · {self.sha256[:12]}"

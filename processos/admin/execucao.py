@@ -1,7 +1,6 @@
 import json
 
 from django.contrib import admin
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -9,7 +8,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from brm.common.admin import (
-    HistoricoInline,
     MudancasDeSituacaoInline,
     SalvarSoAlteradosMixin,
     SituacaoErroMixin,
@@ -26,18 +24,15 @@ from ..selectors import (
     ORDEM_LOGS,
     ORDEM_LOGS_DA_EXECUCAO,
     eventos_buscar,
-    execucao_log_ultimas,
     execucao_logs_buscar,
     execucao_logs_lista,
     execucoes_buscar,
     execucoes_lista,
 )
 from .controles import ControlesDaExecucaoMixin
+from .pagina_execucao import FILTRO_DA_EXECUCAO, PaginaDaExecucaoMixin
 
-COR_AINDA_NO_ROBO = "#fd7e14"
-# Shown on a job's page; the whole log is in the list of log lines, filtered by the job.
-LINHAS_NA_PAGINA = 50
-FILTRO_DA_EXECUCAO = "execucao__id__exact"
+COR_AINDA_NO_ROBO = "#b35c00"
 
 
 @admin.register(ProcessoEvento)
@@ -70,25 +65,14 @@ class HistoricoExecucaoInline(MudancasDeSituacaoInline):
     cores = Execucao.CORES
 
 
-class UltimasLinhasFormSet(BaseInlineFormSet):
-    def get_queryset(self):
-        if not hasattr(self, "_ultimas"):
-            self._ultimas = execucao_log_ultimas(execucao=self.instance, limite=LINHAS_NA_PAGINA)
-        return self._ultimas
-
-
-class LogInline(HistoricoInline):
-    """The end of the log, where a job that failed says why; the whole of it is one click away."""
-
-    model = ExecucaoLog
-    formset = UltimasLinhasFormSet
-    verbose_name_plural = f"log do robô (últimas {LINHAS_NA_PAGINA} linhas)"
-    fields = readonly_fields = ("seq", "quando", "nivel", "mensagem")
-
-
 @admin.register(Execucao)
 class ExecucaoAdmin(
-    ControlesDaExecucaoMixin, SituacaoErroMixin, ListaGrandeMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
+    PaginaDaExecucaoMixin,
+    ControlesDaExecucaoMixin,
+    SituacaoErroMixin,
+    ListaGrandeMixin,
+    SalvarSoAlteradosMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "processo",
@@ -107,7 +91,8 @@ class ExecucaoAdmin(
     search_help_text = "CNPJ (inteiro ou o começo, com pontuação), parte da razão social, conta ou id do trabalho."
     ordering = ORDEM_EXECUCOES
     autocomplete_fields = ("processo",)
-    inlines = [HistoricoExecucaoInline, LogInline]
+    # The log is not an inline: the page shows a live tail of it above the form (`PaginaDaExecucaoMixin`).
+    inlines = [HistoricoExecucaoInline]
     actions = ["reexecutar_selecionadas", "cancelar_selecionadas"]
     fieldsets = (
         (None, {"fields": ("processo", "tipo", "origem", "situacao")}),
@@ -162,6 +147,7 @@ class ExecucaoAdmin(
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self.contexto_dos_controles(request, obj))
+            context.update(self.contexto_da_pagina(request, obj))
             if obj.status != Execucao.Status.PENDENTE:
                 # Nothing on the page can be edited any more: a save button would only confuse.
                 context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)

@@ -6,7 +6,6 @@ from django.utils.html import format_html
 
 from brm.common.admin import (
     HistoricoInline,
-    MudancasDeSituacaoInline,
     SalvarSoAlteradosMixin,
     SituacaoErroMixin,
     aplicar_em_lote,
@@ -15,7 +14,7 @@ from brm.common.admin import (
 from brm.common.formatacao import formatar_competencia, formatar_moeda
 from brm.common.paginacao import ListaGrandeMixin
 
-from ..models import Execucao, Processo, ProcessoEvento
+from ..models import Execucao, Processo
 from ..selectors import (
     ORDEM_PROCESSOS,
     processo_pode_receber_fatura,
@@ -26,6 +25,7 @@ from ..selectors import (
 )
 from ..services import processo_aprovar, processo_criar, processo_rejeitar
 from .forms import ProcessoAdicionarForm, RejeitarForm
+from .pagina_processo import PaginaDoProcessoMixin
 from .robos import RobosDoProcessoMixin
 from .views import PaginasDoProcessoMixin
 
@@ -47,13 +47,6 @@ class CompetenciaFilter(admin.SimpleListFilter):
             raise IncorrectLookupParameters(exc) from exc
 
 
-class EventoInline(MudancasDeSituacaoInline):
-    model = ProcessoEvento
-    verbose_name = "evento"
-    verbose_name_plural = "linha do tempo"
-    cores = Processo.CORES
-
-
 class ExecucaoInline(SituacaoErroMixin, HistoricoInline):
     model = Execucao
     limite = 20
@@ -69,7 +62,12 @@ class ExecucaoInline(SituacaoErroMixin, HistoricoInline):
 
 @admin.register(Processo)
 class ProcessoAdmin(
-    RobosDoProcessoMixin, PaginasDoProcessoMixin, ListaGrandeMixin, SalvarSoAlteradosMixin, admin.ModelAdmin
+    PaginaDoProcessoMixin,
+    RobosDoProcessoMixin,
+    PaginasDoProcessoMixin,
+    ListaGrandeMixin,
+    SalvarSoAlteradosMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "cliente_razao_social",
@@ -89,7 +87,8 @@ class ProcessoAdmin(
     search_help_text = "CNPJ (inteiro ou o começo, com pontuação), parte da razão social, conta ou número da fatura."
     ordering = ORDEM_PROCESSOS
     autocomplete_fields = ("cliente",)
-    inlines = [EventoInline, ExecucaoInline]
+    # The timeline (status changes and robot jobs together) is drawn by the page itself (`PaginaDoProcessoMixin`).
+    inlines = [ExecucaoInline]
     actions = ["aprovar_selecionados", "rejeitar_selecionados", "baixar_fatura_selecionados", "enviar_sat_selecionados"]
     add_fieldsets = ((None, {"fields": ("cliente", "competencia")}),)
     # Nothing here is edited by hand: the status and the invoice change only through the services.
@@ -186,6 +185,7 @@ class ProcessoAdmin(
                 pode_enviar_fatura=self.has_enviar_fatura_permission(request) and processo_pode_receber_fatura(obj),
                 pode_aprovar=self.has_aprovar_permission(request) and processo_pode_ser_aprovado(obj),
                 **self.contexto_dos_robos(request, obj),
+                **self.contexto_da_pagina(request, obj),
                 show_save=False,
                 show_save_and_continue=False,
                 show_save_and_add_another=False,

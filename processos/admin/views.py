@@ -18,6 +18,7 @@ from brm.common.formatacao import formatar_competencia
 
 from ..models import Processo
 from ..selectors import processo_pode_receber_fatura, processo_pode_ser_rejeitado
+from ..selectors.paginas import processo_download_em_andamento
 from ..services import (
     competencia_atual,
     processo_aprovar,
@@ -107,7 +108,12 @@ class PaginasDoProcessoMixin:
                 self.message_user(request, f"Fatura de {processo} recebida: aguarda aprovação.", messages.SUCCESS)
                 return redirect(self._url_processo(processo))
         contexto = self._contexto(
-            request, f"Enviar fatura: {processo}", original=processo, form=form, situacao_badge=badge_status(processo)
+            request,
+            f"Enviar fatura: {processo}",
+            original=processo,
+            form=form,
+            situacao_badge=badge_status(processo),
+            download_em_andamento=processo_download_em_andamento(processo),
         )
         return TemplateResponse(request, "admin/processos/processo/enviar_fatura.html", contexto)
 

@@ -122,6 +122,18 @@ def execucao_log_ultimas(*, execucao: Execucao, limite: int) -> list[ExecucaoLog
     return ultimas
 
 
+def execucao_log_anteriores(*, execucao_id, antes: int, limite: int) -> list[ExecucaoLog]:
+    """The `limite` lines of a job's log just before the line `antes`, in the order they were written."""
+    linhas = list(ExecucaoLog.objects.filter(execucao_id=execucao_id, seq__lt=antes).order_by("-seq")[:limite])
+    linhas.reverse()
+    return linhas
+
+
+def execucao_log_seguintes(*, execucao_id, depois: int, limite: int) -> list[ExecucaoLog]:
+    """The first `limite` lines of a job's log after the line `depois`, in the order they were written."""
+    return list(ExecucaoLog.objects.filter(execucao_id=execucao_id, seq__gt=depois).order_by("seq")[:limite])
+
+
 def _clientes(busca: TermoDeBusca) -> QuerySet[Cliente]:
     condicao = Q(razao_social__icontains=busca.texto) | Q(conta=busca.texto)
     if busca.prefixo_cnpj:

@@ -88,6 +88,7 @@ def _concluir_download(execucao: Execucao, estado: EstadoJob, api: ApiRobos) -> 
                 valor_total=_decimal(estado.resultado.get("valor_total")),
                 vencimento=parse_date(str(estado.resultado.get("vencimento") or "")) or None,
                 numero_fatura=str(estado.resultado.get("numero_fatura") or ""),
+                execucao=execucao,
             )
     except ErroDeNegocio as erro:
         execucao_falhar_e_despachar(

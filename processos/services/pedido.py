@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from brm.common.errors import ErroDeNegocio
@@ -190,10 +190,22 @@ def execucao_cancelar(*, execucao: Execucao, por: Usuario | None, motivo: str = 
     if not execucao_pode_ser_cancelada(execucao):
         raise ErroDeNegocio(f"Uma execução “{execucao.get_status_display()}” não pode ser cancelada.")
     execucao.refresh_from_db()
+    quem = f" por {por}" if por else ""
+    with transaction.atomic():
+        cancelada, no_robo = _cancelar(execucao, por=por, motivo=motivo or f"Cancelada{quem}.")
+        if not cancelada:
+            raise ErroDeNegocio("Esta execução acabou de mudar de situação. Recarregue a página.")
+    execucao.refresh_from_db()
+    if no_robo:
+        execucao_cancelar_no_robo(execucao)
+    return execucao
+
+
+def _cancelar(execucao: Execucao, *, por: Usuario | None, motivo: str) -> tuple[bool, bool]:
+    """CANCELADA from the status `execucao` was read with, inside the caller's transaction; (cancelled, whether
+    the robot may have the job, which then keeps its slot and is asked to stop once the caller commits)."""
     # A send in flight may reach the robot: the send itself frees the slot if it turns out nothing did.
     no_robo = execucao.status in Execucao.NO_ROBO or bool(execucao.job_id) or execucao.envio_incerto
-    quem = f" por {por}" if por else ""
-    motivo = motivo or f"Cancelada{quem}."
     if no_robo:
         if robo_permite_cancelar():
             motivo += " O robô foi avisado para parar; o trabalho conta no limite até o robô confirmar o fim."
@@ -202,22 +214,47 @@ def execucao_cancelar(*, execucao: Execucao, por: Usuario | None, motivo: str = 
                 " O robô não permite cancelar; o trabalho segue no robô até terminar e continua contando no limite."
             )
     agora = timezone.now()
-    with transaction.atomic():
-        if not execucao_mudar_status(
-            execucao=execucao,
-            para=E.CANCELADA,
-            motivo=motivo,
-            por=por,
-            agora=agora,
-            finalizado_em=agora,
-            erro=motivo,
-            robo_ocupado=no_robo,
-            robo_consultado_em=agora if no_robo else None,
-        ):
-            raise ErroDeNegocio("Esta execução acabou de mudar de situação. Recarregue a página.")
-        if not no_robo:
-            filas.despacho_agendar()
-    execucao.refresh_from_db()
-    if no_robo:
-        execucao_cancelar_no_robo(execucao)
-    return execucao
+    if not execucao_mudar_status(
+        execucao=execucao,
+        para=E.CANCELADA,
+        motivo=motivo,
+        por=por,
+        agora=agora,
+        finalizado_em=agora,
+        erro=motivo,
+        robo_ocupado=no_robo,
+        robo_consultado_em=agora if no_robo else None,
+    ):
+        return False, no_robo
+    if not no_robo:
+        filas.despacho_agendar()
+    return True, no_robo
+
+
+def execucao_download_ativo_travar(processo: Processo) -> Execucao | None:
+    """The process's live download, locked until the caller's transaction ends (PostgreSQL; SQLite's IMMEDIATE
+    transactions serialise writers already), so it cannot end or move while the caller decides about it.
+
+    The lock is taken before the process row, in the order the robot's end takes them (the job, then the
+    process): an upload and a download ending at the same moment wait for each other instead of deadlocking.
+    """
+    vivas = Execucao.objects.filter(processo=processo, tipo=T.DOWNLOAD_FATURA, status__in=Execucao.ATIVOS)
+    if connection.features.has_select_for_update:
+        vivas = vivas.select_for_update()
+    return vivas.first()
+
+
+def execucao_cancelar_pelo_envio_manual(*, execucao: Execucao, por: Usuario) -> bool:
+    """A person sent the invoice by hand while the robot was fetching it: the download is cancelled with a
+    sentence that says so, in the upload's transaction. Whatever the robot still does with it later leaves it
+    CANCELADA (its end only frees the slot). No permission of its own: it is part of the upload."""
+    motivo = f"Cancelado: a fatura foi enviada manualmente por {por}."
+    cancelada, no_robo = _cancelar(execucao, por=por, motivo=motivo)
+    if cancelada and no_robo:
+        pk = execucao.pk
+        transaction.on_commit(lambda: execucao_cancelar_no_robo(_para_o_robo(pk)))
+    return cancelada
+
+
+def _para_o_robo(pk) -> Execucao:
+    return Execucao.objects.select_related("processo__cliente__operadora", "solicitado_por").get(pk=pk)

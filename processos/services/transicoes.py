@@ -22,10 +22,11 @@ from django.utils.text import get_valid_filename
 from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
-from ..models import Execucao, Processo, ProcessoEvento
+from ..models import Execucao, FaturaArquivo, Processo, ProcessoEvento
 from ..regras import TRANSICOES
 from .ao_vivo import processo_publicar
-from .pedido import execucao_solicitar
+from .faturas import fatura_arquivo_decidir, fatura_arquivo_registrar
+from .pedido import execucao_cancelar_pelo_envio_manual, execucao_download_ativo_travar, execucao_solicitar
 
 S = Processo.Status
 
@@ -76,6 +77,7 @@ def processo_aprovar(*, processo: Processo, por: Usuario) -> Processo:
     )
     # The SAT upload is queued in the same transaction: an approved invoice never waits for someone to remember.
     execucao_solicitar(processo=processo, tipo=Execucao.Tipo.UPLOAD_SAT, por=None, origem=Execucao.Origem.AUTOMATICA)
+    fatura_arquivo_decidir(processo=processo, status=FaturaArquivo.Status.APROVADA, por=por)
     return processo
 
 
@@ -86,8 +88,9 @@ def processo_rejeitar(*, processo: Processo, por: Usuario, motivo: str) -> Proce
     motivo = (motivo or "").strip()
     if not motivo:
         raise ErroDeNegocio("Informe o motivo da rejeição.", codigo=ErroDeNegocio.INVALIDO)
-    # The rejected file stays in storage (it is evidence); the process forgets it so a new one can come.
-    return _transicionar(
+    # The rejected file stays in storage (it is evidence) and in the process's files; the process forgets it
+    # so a new one can come.
+    processo = _transicionar(
         processo=processo,
         para=S.AGUARDANDO_DOWNLOAD,
         por=por,
@@ -103,6 +106,8 @@ def processo_rejeitar(*, processo: Processo, por: Usuario, motivo: str) -> Proce
             "numero_fatura": "",
         },
     )
+    fatura_arquivo_decidir(processo=processo, status=FaturaArquivo.Status.REJEITADA, por=por, motivo=motivo)
+    return processo
 
 
 def _ler_pdf(arquivo: IO[bytes], tamanho_maximo: int) -> tuple[bytes, str]:
@@ -145,11 +150,14 @@ def processo_registrar_fatura(
     valor_total: Decimal | None = None,
     vencimento: dt.date | None = None,
     numero_fatura: str = "",
+    execucao: Execucao | None = None,
 ) -> Processo:
-    """Store the month's invoice (a manual upload, or the robot's download when `por` is None).
+    """Store the month's invoice (a manual upload, or the robot's download `execucao` when `por` is None).
 
     The file must be a PDF (checked by its first bytes, not its name) within
     `BRM_FATURA_TAMANHO_MAXIMO`; it is stored under a name we choose. On any refusal nothing is stored.
+    Every file received is kept in the process's files (`FaturaArquivo`). A person's upload cancels the
+    download the robot may still be running for it, in the same transaction, saying why.
     """
     _exigir_permissao(por, "processos.enviar_fatura", "enviar faturas")
     if S.AGUARDANDO_APROVACAO not in TRANSICOES.get(processo.status, ()):
@@ -167,7 +175,8 @@ def processo_registrar_fatura(
     armazenado = default_storage.save(nome, File(arquivo))
     try:
         with transaction.atomic():
-            return _transicionar(
+            download = execucao_download_ativo_travar(processo) if por else None
+            processo = _transicionar(
                 processo=processo,
                 para=S.AGUARDANDO_APROVACAO,
                 por=por,
@@ -183,6 +192,10 @@ def processo_registrar_fatura(
                     "motivo_rejeicao": "",
                 },
             )
+            fatura_arquivo_registrar(processo=processo, por=por, execucao=execucao)
+            if download is not None:
+                execucao_cancelar_pelo_envio_manual(execucao=download, por=por)
+            return processo
     except BaseException:
         # The status change was refused or rolled back: the file must not stay behind.
         default_storage.delete(armazenado)

@@ -13,7 +13,7 @@ from brm.common.busca import termo_interpretar
 from brm.common.fields import cnpj_formatar
 from brm.common.paginacao import PaginadorEstimado
 from clientes.models import Cliente
-from processos.admin.execucao import LINHAS_NA_PAGINA
+from processos.admin.pagina_execucao import LINHAS_NA_PAGINA
 from processos.models import Execucao, Processo, ProcessoEvento
 from processos.selectors import (
     eventos_buscar,
@@ -328,8 +328,7 @@ def test_pagina_da_execucao_mostra_as_ultimas_linhas_e_leva_ao_log_inteiro(clien
 
     resposta = client.get(reverse("admin:processos_execucao_change", args=[execucao.pk]))
 
-    inline = next(f for f in resposta.context["inline_admin_formsets"] if f.opts.model is execucao.logs.model)
-    assert [form.instance.seq for form in inline.formset.forms] == list(range(11, total + 1))
+    assert [linha.seq for linha in resposta.context["log_linhas"]] == list(range(11, total + 1))
     conteudo = resposta.content.decode()
     assert f"{LISTA_LOGS}?execucao__id__exact={execucao.pk}" in conteudo
     assert f"{total} linhas" in conteudo
