@@ -301,7 +301,9 @@
     elementos.erro.hidden = !mostrarErro;
     elementos.erro.dataset.status = status;
     elementos.erro.className = status === "FALHA" ? "brm-erro" : "brm-nota";
-    elementos.erroTitulo.textContent = status === "CANCELADA" ? "Cancelada:" : "Erro:";
+    // A cancellation's sentence says it all ("Cancelada por …", "Cancelado: a fatura foi enviada …").
+    elementos.erroTitulo.textContent = "Erro:";
+    elementos.erroTitulo.hidden = status !== "FALHA";
     elementos.erroTexto.textContent = dados.erro || "";
 
     // The buttons follow the status; the server checks again when one is pressed.

@@ -31,8 +31,12 @@
     elementos.conexao.textContent = TEXTOS_DA_CONEXAO[estado];
   }
 
-  function avisar(texto) {
-    elementos.avisoTexto.textContent = texto;
+  // What changed since the page was drawn: one sentence about the process, one about its robot jobs.
+  const avisos = { processo: "", execucao: "" };
+
+  function avisar(sobre, texto) {
+    avisos[sobre] = texto;
+    elementos.avisoTexto.textContent = [avisos.processo, avisos.execucao].filter(Boolean).join(" ");
     elementos.aviso.hidden = false;
   }
 
@@ -54,9 +58,10 @@
       elementos.situacao.style.backgroundColor = config.cores[dados.status];
     }
     avisar(
+      "processo",
       "A situação deste processo mudou para “" +
         (dados.status_rotulo || dados.status) +
-        "”. Recarregue a página para ver as ações, a fatura e a linha do tempo de agora."
+        "”: recarregue para ver as ações, a fatura e a linha do tempo de agora."
     );
   }
 
@@ -71,14 +76,13 @@
         badge.style.backgroundColor = config.coresExecucao[dados.status];
       }
     }
-    if (!badges.length || !dados.de) {
-      avisar("Um trabalho do robô deste processo começou. Recarregue a página para acompanhá-lo.");
-    } else if (["SUCESSO", "FALHA", "CANCELADA"].includes(dados.status)) {
-      avisar(
-        "Um trabalho do robô deste processo terminou (" +
-          (dados.status_rotulo || dados.status) +
-          "). Recarregue a página para ver o resultado."
-      );
+    const rotulo = dados.status_rotulo || dados.status;
+    if (["SUCESSO", "FALHA", "CANCELADA"].includes(dados.status)) {
+      avisar("execucao", "Um trabalho do robô deste processo terminou (" + rotulo + "): recarregue para ver o resultado.");
+    } else if (!dados.de) {
+      avisar("execucao", "Um trabalho do robô deste processo foi pedido: recarregue para acompanhá-lo.");
+    } else if (!badges.length) {
+      avisar("execucao", "Um trabalho do robô deste processo está “" + rotulo + "”: recarregue para acompanhá-lo.");
     }
   }
 

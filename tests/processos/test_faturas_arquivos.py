@@ -6,12 +6,16 @@ Robot jobs run against the simulator as a real HTTP server, driven step by step 
 import datetime as dt
 import hashlib
 import importlib
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
@@ -20,6 +24,7 @@ from brm.rpa.api_robos import ApiRobos
 from processos.models import Execucao, ExecucaoEvento, FaturaArquivo, Processo
 from processos.services import (
     execucao_enviar,
+    execucao_mudar_status,
     execucao_solicitar,
     execucoes_acompanhar,
     execucoes_despachar,
@@ -383,3 +388,65 @@ def test_migracao_sem_o_arquivo_rejeitado_no_armazenamento_nao_inventa_linha(med
     migracao_das_faturas().arquivos_das_faturas_criar(apps, None)
 
     assert not FaturaArquivo.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_envio_manual_e_fim_do_download_ao_mesmo_tempo_nao_se_travam(monkeypatch, operador, media, pdf):
+    """The robot's end holds the job's row and is about to write the process when the person's upload comes: the
+    upload waits for the job (it takes the job's row before the process's, in the same order), then finds the
+    process already moved and is refused, instead of the two transactions deadlocking."""
+    # Commits are real here: what they queue on commit would reach the shared Redis.
+    monkeypatch.setattr(transaction, "on_commit", lambda funcao, using=None, robust=False: None)
+    processo = ProcessoFactory()
+    download = ExecucaoFactory(processo=processo, status=E.EM_EXECUCAO, job_id="job-1", solicitado_por=operador)
+    assert operador.has_perm("processos.enviar_fatura")
+    robo_travou, envio_comecou = threading.Event(), threading.Event()
+    resultados: dict[str, object] = {}
+
+    def fim_do_download():
+        try:
+            with transaction.atomic():
+                execucao_mudar_status(execucao=download, de=E.EM_EXECUCAO, para=E.SUCESSO, motivo="O robô terminou.")
+                robo_travou.set()
+                envio_comecou.wait(timeout=10)
+                time.sleep(0.5)  # the upload reaches the job's row and waits there
+                processo_registrar_fatura(
+                    processo=Processo.objects.get(pk=processo.pk),
+                    arquivo=ContentFile(OUTRO_PDF, name="baixada.pdf"),
+                    por=None,
+                    execucao=download,
+                )
+            resultados["robo"] = "gravou"
+        except BaseException as exc:
+            resultados["robo"] = exc
+        finally:
+            connection.close()
+
+    def envio_manual():
+        try:
+            robo_travou.wait(timeout=10)
+            envio_comecou.set()
+            enviar(Processo.objects.get(pk=processo.pk), operador, pdf)
+            resultados["pessoa"] = "gravou"
+        except BaseException as exc:
+            resultados["pessoa"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fim_do_download), threading.Thread(target=envio_manual)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert resultados["robo"] == "gravou", resultados
+    assert isinstance(resultados["pessoa"], ErroDeNegocio), resultados
+    assert "alterado por outra pessoa" in resultados["pessoa"].mensagem
+    download.refresh_from_db()
+    assert download.status == E.SUCESSO
+    processo.refresh_from_db()
+    assert processo.status == S.AGUARDANDO_APROVACAO
+    assert processo.fatura_sha256 == hashlib.sha256(OUTRO_PDF).hexdigest()
+    assert list(FaturaArquivo.objects.filter(processo=processo).values_list("origem", flat=True)) == ["ROBO"]
+    # The refused upload left no file behind.
+    assert [p.name for p in media.rglob("*.pdf")] == [processo.fatura.name.rsplit("/", 1)[-1]]

@@ -177,7 +177,7 @@ def test_execucao_cancelada_mostra_a_frase_como_nota_e_nao_como_erro(client, ope
     conteudo = client.get(url("change", execucao)).content.decode()
 
     assert '<div id="execucao-erro" class="brm-nota" role="alert" data-status="CANCELADA">' in conteudo
-    assert "Cancelada:" in conteudo
+    assert '<strong id="execucao-erro-titulo" hidden>Erro:</strong>' in conteudo
     assert "Cancelado: a fatura foi enviada manualmente por Ana." in conteudo
     assert 'class="brm-erro"' not in conteudo
 
