@@ -14,6 +14,14 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    PeriodicTasks,
+    SolarSchedule,
+)
 
 from brm.common.admin import HistoricoInline, SituacaoErroMixin, SomenteLeituraAdmin, badge, badge_status
 from brm.common.errors import ErroDeNegocio
@@ -311,3 +319,12 @@ class AgendamentoExecucaoAdmin(SituacaoErroMixin, SomenteLeituraAdmin):
     search_fields = ("agendamento__nome", "erro")
     date_hierarchy = "inicio"
     fields = ("agendamento", "inicio", "fim", "status", "resultado", "erro", "solicitado_por")
+
+
+# Schedules are edited only through Agendamento: beat's own rows are written by `agendamento_sincronizar`, and a
+# second way to change them in the admin would let a PeriodicTask drift from its Agendamento. (The admin role
+# keeps its view permissions on them in papeis.py: harmless without pages, and dropping them would take a
+# migration that re-applies the role table.)
+for _modelo in (PeriodicTask, PeriodicTasks, CrontabSchedule, IntervalSchedule, ClockedSchedule, SolarSchedule):
+    if admin.site.is_registered(_modelo):
+        admin.site.unregister(_modelo)
