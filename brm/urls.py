@@ -10,3 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="painel"),
     path("admin/", admin.site.urls),
 ]
+
+# 400, 500 and the CSRF failure keep Django's views with our templates (see brm/erros.py).
+handler403 = "brm.erros.acesso_negado"
+handler404 = "brm.erros.pagina_nao_encontrada"
