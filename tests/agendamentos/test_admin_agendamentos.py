@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
 
-from ..conftest import linhas_da_lista, textos
+from ..conftest import campo_somente_leitura, linhas_da_lista, textos
 from ..factories import AgendamentoExecucaoFactory, AgendamentoFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,8 +174,11 @@ def test_historico_de_agendamentos_em_fusos_diferentes_fica_num_fuso_so(admin_lo
     AgendamentoExecucaoFactory(
         agendamento=lisboa, status=S.SUCESSO, inicio=dt.datetime(2026, 3, 7, 9, tzinfo=dt.UTC), fim=None
     )
-    AgendamentoExecucaoFactory(
-        agendamento=toquio, status=S.SUCESSO, inicio=dt.datetime(2026, 3, 9, 0, tzinfo=dt.UTC), fim=None
+    de_toquio = AgendamentoExecucaoFactory(
+        agendamento=toquio,
+        status=S.SUCESSO,
+        inicio=dt.datetime(2026, 3, 9, 0, tzinfo=dt.UTC),
+        fim=dt.datetime(2026, 3, 9, 0, 5, tzinfo=dt.UTC),
     )
 
     lista = linhas_da_lista(admin_logado.get(reverse("admin:agendamentos_agendamentoexecucao_changelist")))
@@ -186,6 +189,9 @@ def test_historico_de_agendamentos_em_fusos_diferentes_fica_num_fuso_so(admin_lo
         ("Tóquio", "08/03/2026 20:00 (UTC−04:00, America/New_York)"),
     ]
     assert "07/03/2026 04:00 (UTC−05:00, America/New_York)" in pagina_lisboa
+    execucao = admin_logado.get(reverse("admin:agendamentos_agendamentoexecucao_change", args=[de_toquio.pk]))
+    assert campo_somente_leitura(execucao, "inicio_formatado") == "08/03/2026 20:00 (UTC−04:00, America/New_York)"
+    assert campo_somente_leitura(execucao, "fim_formatado") == "08/03/2026 20:05 (UTC−04:00, America/New_York)"
 
 
 def test_pagina_avisa_da_regra_e_quando_dia_e_semana_estao_preenchidos(admin_logado):
