@@ -14,3 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("eventos/", include("brm.eventos.urls")),
 ]
+
+# 400, 500 and the CSRF failure keep Django's views with our templates (see brm/erros.py).
+handler403 = "brm.erros.acesso_negado"
+handler404 = "brm.erros.pagina_nao_encontrada"

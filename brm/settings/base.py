@@ -126,6 +126,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# The CSRF failure page in Portuguese, saying why (no cookie, no Referer, an expired form).
+CSRF_FAILURE_VIEW = "brm.erros.falha_csrf"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
