@@ -242,7 +242,8 @@ CELERY_BEAT_SCHEDULE = {
 # process through Redis pub/sub; they are also kept in Redis for 24 hours, so a browser that reconnects with
 # Last-Event-ID gets what it missed. Redis storage rather than the model storage: an open stream then
 # reads no database at all, and expired events go away by themselves.
-EVENTSTREAM_REDIS = redis_kwargs(REDIS_URL)
+# A Redis that does not answer fails a send within two seconds instead of holding the work that caused it.
+EVENTSTREAM_REDIS = {**redis_kwargs(REDIS_URL), "socket_connect_timeout": 2}
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.RedisStorage"
 EVENTSTREAM_STORAGE_CONNECTION = EVENTSTREAM_REDIS
 EVENTSTREAM_CHANNELMANAGER_CLASS = "brm.eventos.canais.GerenciadorDeCanais"
