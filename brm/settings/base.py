@@ -90,6 +90,8 @@ LOCAL_APPS = [
     "clientes",
     "processos",
     "agendamentos",
+    # The home page: reads of the apps above, no data of its own.
+    "painel",
     # Demo data and the local launcher; above every app, so it comes last.
     "brm.local",
 ]
@@ -99,6 +101,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "usuarios.Usuario"
 LOGIN_URL = "admin:login"
+# After signing in, the painel (the home page), also when the admin's login had no `next` (painel.views.entrar).
+LOGIN_REDIRECT_URL = "painel"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -122,6 +126,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# The CSRF failure page in Portuguese, saying why (no cookie, no Referer, an expired form).
+CSRF_FAILURE_VIEW = "brm.erros.falha_csrf"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -158,6 +164,8 @@ FERNET_KEYS = env.list("FERNET_KEYS", default=[])
 # ------------------------------------------------------------------------------
 # Largest invoice accepted by a manual upload, in bytes.
 BRM_FATURA_TAMANHO_MAXIMO = env.int("BRM_FATURA_TAMANHO_MAXIMO", default=20 * 1024 * 1024)
+# The painel lists invoices waiting approval whose due date is at most this many days away (overdue included).
+BRM_PAINEL_VENCIMENTO_DIAS = env.int("BRM_PAINEL_VENCIMENTO_DIAS", default=5)
 # Demo data (seed_demo) with documented passwords is allowed only where this is on (local settings).
 BRM_DEMO_PERMITIDO = False
 
@@ -234,7 +242,8 @@ CELERY_BEAT_SCHEDULE = {
 # process through Redis pub/sub; they are also kept in Redis for 24 hours, so a browser that reconnects with
 # Last-Event-ID gets what it missed. Redis storage rather than the model storage: an open stream then
 # reads no database at all, and expired events go away by themselves.
-EVENTSTREAM_REDIS = redis_kwargs(REDIS_URL)
+# A Redis that does not answer fails a send within two seconds instead of holding the work that caused it.
+EVENTSTREAM_REDIS = {**redis_kwargs(REDIS_URL), "socket_connect_timeout": 2}
 EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.RedisStorage"
 EVENTSTREAM_STORAGE_CONNECTION = EVENTSTREAM_REDIS
 EVENTSTREAM_CHANNELMANAGER_CLASS = "brm.eventos.canais.GerenciadorDeCanais"

@@ -30,6 +30,7 @@ from ..selectors import (
     execucoes_lista,
 )
 from .controles import ControlesDaExecucaoMixin
+from .filtros import FalhaAReexecutarFilter
 from .pagina_execucao import FILTRO_DA_EXECUCAO, PaginaDaExecucaoMixin
 
 COR_AINDA_NO_ROBO = "#b35c00"
@@ -84,7 +85,14 @@ class ExecucaoAdmin(
         "finalizado_em",
         "erro_resumo",
     )
-    list_filter = ("status", "tipo", "origem", "processo__cliente__operadora", ("criado_em", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        "tipo",
+        "origem",
+        "processo__cliente__operadora",
+        ("criado_em", admin.DateFieldListFilter),
+        FalhaAReexecutarFilter,
+    )
     list_select_related = ("processo__cliente",)
     # The search itself is `execucoes_buscar`; these only switch the search box on.
     search_fields = ("processo__cliente__razao_social", "processo__cliente__cnpj", "job_id")

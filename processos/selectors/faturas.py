@@ -1,32 +1,40 @@
-"""Reads of a process's invoice files, and the safe name each one is served under.
+"""The invoice file as people receive it, and every invoice file a process has had.
 
-A downloaded file is named by the system, never by what an uploader or a robot called it:
-`fatura-<cnpj>-<AAAA-MM>.pdf` for the process's invoice, `fatura-<cnpj>-<AAAA-MM>-rejeitada-<n>.pdf` for
-the n-th one rejected (in the order they came). Only letters, digits, hyphens and a dot: nothing a browser
-or a file system could read as a path, a header or a script.
+A file is served under a name the system chose, never under what an uploader or a robot called it:
+`fatura-<operadora>-<CNPJ>-<AAAA-MM>.pdf` for the process's invoice, with `-rejeitada-<n>` before the
+extension for the n-th one rejected (in the order they came).
 """
 
-import datetime as dt
 import re
 from typing import NamedTuple
 
 from ..models import FaturaArquivo, Processo
 
-_FORA_DO_NOME = re.compile(r"[^0-9A-Za-z]")
+_FORA_DO_NOME = re.compile(r"[^A-Za-z0-9]+")
 
 
-def fatura_nome_para_download(*, cnpj: str, competencia: dt.date, rejeitada: int | None = None) -> str:
-    """The name an invoice file is served under; `rejeitada` is its place among the process's rejected files."""
-    cnpj = _FORA_DO_NOME.sub("", cnpj or "") or "sem-cnpj"
-    nome = f"fatura-{cnpj}-{competencia:%Y-%m}"
+def _parte(texto: str) -> str:
+    return _FORA_DO_NOME.sub("-", texto or "").strip("-")
+
+
+def fatura_nome_para_download(processo: Processo, *, rejeitada: int | None = None) -> str:
+    """The name an invoice is served under, chosen by the system: `fatura-vivo-12345678000190-2026-11.pdf`
+    (operator, CNPJ without punctuation, month), or `…-2026-11-rejeitada-2.pdf` for the process's second
+    rejected file.
+
+    Never the uploaded name, which a person or a robot chose: quotes, line breaks, paths or non-ASCII letters in
+    it would reach a response header and the user's disk. Only ASCII letters, digits and hyphens.
+    """
+    cliente = processo.cliente
+    partes = [
+        "fatura",
+        _parte(cliente.operadora.codigo).lower(),
+        _parte(cliente.cnpj).upper(),
+        f"{processo.competencia:%Y-%m}",
+    ]
     if rejeitada:
-        nome += f"-rejeitada-{int(rejeitada)}"
-    return f"{nome}.pdf"
-
-
-def processo_fatura_nome_para_download(processo: Processo) -> str:
-    """The name of the invoice the process holds now."""
-    return fatura_nome_para_download(cnpj=processo.cliente.cnpj, competencia=processo.competencia)
+        partes += ["rejeitada", str(int(rejeitada))]
+    return "-".join(parte for parte in partes if parte) + ".pdf"
 
 
 class ArquivoDeFatura(NamedTuple):
@@ -35,8 +43,9 @@ class ArquivoDeFatura(NamedTuple):
 
 
 def processo_arquivos_fatura(processo: Processo) -> list[ArquivoDeFatura]:
-    """Every invoice file the process has had, newest first, each with its safe name (one query)."""
-    arquivos = list(
+    """Every invoice file the process has had, rejected ones included, newest first, each with its safe name
+    (one query; the process comes with its client and operator)."""
+    arquivos = (
         FaturaArquivo.objects.filter(processo=processo)
         .select_related("enviado_por", "decidido_por")
         .order_by("criado_em", "created_at")
@@ -46,11 +55,9 @@ def processo_arquivos_fatura(processo: Processo) -> list[ArquivoDeFatura]:
     for arquivo in arquivos:
         if arquivo.status == FaturaArquivo.Status.REJEITADA:
             rejeitadas += 1
-            nome = fatura_nome_para_download(
-                cnpj=processo.cliente.cnpj, competencia=processo.competencia, rejeitada=rejeitadas
-            )
+            nome = fatura_nome_para_download(processo, rejeitada=rejeitadas)
         else:
-            nome = processo_fatura_nome_para_download(processo)
+            nome = fatura_nome_para_download(processo)
         com_nome.append(ArquivoDeFatura(arquivo, nome))
     com_nome.reverse()
     return com_nome

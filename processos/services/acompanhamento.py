@@ -65,9 +65,8 @@ def execucoes_acompanhar_ciclo(*, duracao_maxima: float = DURACAO_RODADAS) -> in
             resultado = execucoes_acompanhar(configuracao=configuracao)
             execucoes_despachar()
             rodadas += 1
-            nivel = logging.INFO if resultado.concluidas or resultado.falhas else logging.DEBUG
-            logger.log(
-                nivel,
+            # Each job that ended says so itself (conclusao, falha): a round is routine.
+            logger.debug(
                 "Acompanhamento: %d em execução, %d concluídas, %d falhas, %d linhas de log em %.0f ms",
                 resultado.acompanhadas,
                 resultado.concluidas,

@@ -139,3 +139,31 @@ def test_linhas_de_log_vao_em_lotes_em_ordem_e_so_as_novas(django_capture_on_com
     assert [tipo for tipo, _ in eventos] == ["logs"] * 3
     seqs = [linha["seq"] for _, dados in eventos for linha in json.loads(dados)["linhas"]]
     assert seqs == list(range(1, total + 1))
+
+
+def test_redis_fora_nao_falha_o_trabalho_e_avisa_uma_vez_por_pausa(
+    django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    import redis
+
+    from brm.eventos import publicacao
+    from tests.conftest import porta_fechada
+
+    armazenamento = get_storage()
+    monkeypatch.setattr(armazenamento, "redis_client", redis.Redis(port=porta_fechada(), socket_connect_timeout=1))
+    monkeypatch.setattr(publicacao._estado, "pausado_ate", 0.0, raising=False)
+    processo = ProcessoFactory(status=Processo.Status.AGUARDANDO_APROVACAO)
+
+    with caplog.at_level("WARNING", logger="brm.eventos.publicacao"):
+        with django_capture_on_commit_callbacks(execute=True):
+            for n in range(5):
+                publicar(CANAL_PAINEL, "teste", {"n": n})
+        # The work that causes events still happens.
+        with django_capture_on_commit_callbacks(execute=True):
+            processo_rejeitar(processo=processo, por=None, motivo="Sem Redis")
+
+    processo.refresh_from_db()
+    assert processo.status == Processo.Status.AGUARDANDO_DOWNLOAD
+    avisos = [r for r in caplog.records if r.name == "brm.eventos.publicacao"]
+    assert len(avisos) == 1
+    assert "Atualizações ao vivo não enviadas" in avisos[0].getMessage()

@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from processos.models import Execucao, FaturaArquivo, Processo, ProcessoEvento
-from processos.selectors.faturas import fatura_nome_para_download, processo_fatura_nome_para_download
+from processos.selectors.faturas import fatura_nome_para_download
 from processos.services import processo_registrar_fatura, processo_rejeitar
 from tests.conftest import PDF_MINIMO
-from tests.factories import ClienteFactory, ExecucaoFactory, ProcessoFactory, UsuarioFactory
+from tests.factories import ClienteFactory, ExecucaoFactory, OperadoraFactory, ProcessoFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,10 @@ def enviar(media, operador, pdf):
 @pytest.fixture
 def rejeitada_duas_vezes(enviar, aprovador):
     """A process whose first two invoices were rejected and whose third waits approval."""
-    processo = ProcessoFactory(cliente=ClienteFactory(cnpj="12ABC34501DE35"), competencia=dt.date(2026, 11, 1))
+    processo = ProcessoFactory(
+        cliente=ClienteFactory(cnpj="12ABC34501DE35", operadora=OperadoraFactory(codigo="vivo")),
+        competencia=dt.date(2026, 11, 1),
+    )
     processo = enviar(processo, nome='"; filename=../../etc/passwd.pdf')
     processo = processo_rejeitar(processo=processo, por=aprovador, motivo="Valor errado.")
     processo = enviar(processo, conteudo=OUTRO_PDF)
@@ -71,14 +74,14 @@ def rejeitada_duas_vezes(enviar, aprovador):
 # Safe names ------------------------------------------------------------------------------------------------------
 
 
-def test_nome_para_download_e_escolhido_pelo_sistema():
-    novembro = dt.date(2026, 11, 1)
-
-    assert fatura_nome_para_download(cnpj="12345678000195", competencia=novembro) == "fatura-12345678000195-2026-11.pdf"
-    assert fatura_nome_para_download(cnpj="12.ABC.345/01DE-35", competencia=novembro, rejeitada=2) == (
-        "fatura-12ABC34501DE35-2026-11-rejeitada-2.pdf"
+def test_nome_de_fatura_rejeitada_diz_qual_foi():
+    processo = ProcessoFactory(
+        cliente=ClienteFactory(cnpj="12ABC34501DE35", operadora=OperadoraFactory(codigo="vivo")),
+        competencia=dt.date(2026, 11, 1),
     )
-    assert fatura_nome_para_download(cnpj='../"\r\n', competencia=novembro) == "fatura-sem-cnpj-2026-11.pdf"
+
+    assert fatura_nome_para_download(processo) == "fatura-vivo-12ABC34501DE35-2026-11.pdf"
+    assert fatura_nome_para_download(processo, rejeitada=2) == "fatura-vivo-12ABC34501DE35-2026-11-rejeitada-2.pdf"
 
 
 # Every invoice file, rejected ones included -----------------------------------------------------------------------
@@ -92,9 +95,9 @@ def test_pagina_lista_todas_as_faturas_com_nomes_seguros(client, leitor, rejeita
 
     arquivos = resposta.context["arquivos_fatura"]
     assert [(item["arquivo"].status, item["nome"]) for item in arquivos] == [
-        (FaturaArquivo.Status.AGUARDANDO_APROVACAO, "fatura-12ABC34501DE35-2026-11.pdf"),
-        (FaturaArquivo.Status.REJEITADA, "fatura-12ABC34501DE35-2026-11-rejeitada-2.pdf"),
-        (FaturaArquivo.Status.REJEITADA, "fatura-12ABC34501DE35-2026-11-rejeitada-1.pdf"),
+        (FaturaArquivo.Status.AGUARDANDO_APROVACAO, "fatura-vivo-12ABC34501DE35-2026-11.pdf"),
+        (FaturaArquivo.Status.REJEITADA, "fatura-vivo-12ABC34501DE35-2026-11-rejeitada-2.pdf"),
+        (FaturaArquivo.Status.REJEITADA, "fatura-vivo-12ABC34501DE35-2026-11-rejeitada-1.pdf"),
     ]
     conteudo = resposta.content.decode()
     for item in arquivos:
@@ -114,7 +117,7 @@ def test_fatura_rejeitada_continua_abrindo_com_nome_seguro_e_cabecalhos_de_arqui
 
     assert resposta.status_code == 200
     assert resposta["Content-Type"] == "application/pdf"
-    assert resposta["Content-Disposition"] == 'inline; filename="fatura-12ABC34501DE35-2026-11-rejeitada-1.pdf"'
+    assert resposta["Content-Disposition"] == 'inline; filename="fatura-vivo-12ABC34501DE35-2026-11-rejeitada-1.pdf"'
     assert resposta["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in resposta["Cache-Control"]
     assert b"".join(resposta.streaming_content) == PDF_MINIMO
@@ -126,7 +129,7 @@ def test_fatura_atual_abre_pelo_mesmo_caminho(client, leitor, rejeitada_duas_vez
 
     resposta = client.get(url_arquivo(atual))
 
-    assert resposta["Content-Disposition"] == f'inline; filename="{processo_fatura_nome_para_download(atual.processo)}"'
+    assert resposta["Content-Disposition"] == f'inline; filename="{fatura_nome_para_download(atual.processo)}"'
     assert b"".join(resposta.streaming_content) == PDF_MINIMO + b"\n"
 
 
