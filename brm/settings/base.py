@@ -157,6 +157,9 @@ FERNET_KEYS = env.list("FERNET_KEYS", default=[])
 # ------------------------------------------------------------------------------
 # Largest invoice accepted by a manual upload, in bytes.
 BRM_FATURA_TAMANHO_MAXIMO = env.int("BRM_FATURA_TAMANHO_MAXIMO", default=20 * 1024 * 1024)
+# Approving an invoice whose amount changed more than this percentage (up or down) against the same client's
+# invoice of the month before asks for a justification (docs/aprovacao.md).
+BRM_APROVACAO_VARIACAO_ALERTA_PCT = env.float("BRM_APROVACAO_VARIACAO_ALERTA_PCT", default=20.0)
 # Demo data (seed_demo) with documented passwords is allowed only where this is on (local settings).
 BRM_DEMO_PERMITIDO = False
 
