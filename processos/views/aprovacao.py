@@ -178,9 +178,18 @@ def _url_admin(processo_id, nome: str = "change") -> str:
 
 
 def _janela(fila, pagina: int) -> tuple[Processo | None, list[Processo], Processo | None]:
-    """The page's invoices and one more on each side, so the first and the last know their neighbours."""
+    """The page's invoices and one more on each side, so the first and the last know their neighbours.
+
+    After the first page, the ids first (the offset walks only the queue's index) and then those rows with
+    their client and operator, as `PaginadorEstimado` does: in one step the database joins every row it skips.
+    """
     inicio = (pagina - 1) * POR_PAGINA
-    linhas = list(fila[max(inicio - 1, 0) : inicio + POR_PAGINA + 1])
+    if inicio == 0:
+        linhas = list(fila[: POR_PAGINA + 1])
+    else:
+        ids = list(fila.values_list("pk", flat=True)[inicio - 1 : inicio + POR_PAGINA + 1])
+        por_id = {processo.pk: processo for processo in fila.filter(pk__in=ids)}
+        linhas = [por_id[pk] for pk in ids if pk in por_id]
     antes = linhas.pop(0) if inicio > 0 and linhas else None
     depois = linhas.pop() if len(linhas) > POR_PAGINA else None
     return antes, linhas, depois
@@ -198,7 +207,7 @@ def _vizinhos(fila, aberto, antes, linhas, depois) -> tuple[Processo | None, Pro
 
 def _fatura_aberta(request, filtros: Filtros, aberto, alertas, anterior, proxima) -> FaturaAberta:
     enviado_por = processo_enviado_por(aberto)
-    duplicatas = processo_duplicatas(aberto) if alertas.duplicada else []
+    duplicatas = processo_duplicatas(aberto)
     return FaturaAberta(
         processo=aberto,
         alertas=alertas,
