@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALADO := $(VENV)/.instalado
 
-.PHONY: run test bench lint format migrate install clean
+.PHONY: run test bench lint format migrate install clean chromium
 
 $(INSTALADO): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 ou mais novo não encontrado no PATH." >&2; exit 1; }
@@ -30,7 +30,15 @@ run: migrate
 	@echo ""
 	$(BIN)/python manage.py iniciar_local
 
-test: install
+# The browser tests drive Debian's chromium; as root it is installed here when missing (CI does the same).
+CHROMIUM := /usr/bin/chromium
+
+chromium:
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& { echo "Instalando o chromium (testes de navegador)..."; apt-get update -q && apt-get install -y -q chromium; } \
+		|| echo "Aviso: $(CHROMIUM) não existe; os testes de navegador vão falhar. Instale com: apt-get install chromium" >&2; }
+
+test: install chromium
 	$(BIN)/python -m pytest
 
 bench: install

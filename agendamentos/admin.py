@@ -5,6 +5,7 @@ Admins manage; the other roles see (their groups have only the view permission).
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -14,9 +15,18 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    PeriodicTasks,
+    SolarSchedule,
+)
 
 from brm.common.admin import HistoricoInline, SituacaoErroMixin, SomenteLeituraAdmin, badge, badge_status
 from brm.common.errors import ErroDeNegocio
+from brm.common.formatacao import formatar_deslocamento, formatar_instante
 
 from .forms import AgendamentoForm
 from .models import Agendamento, AgendamentoExecucao
@@ -38,17 +48,24 @@ from .services import (
 )
 from .services.cadastro import CAMPOS_EDITAVEIS
 
-DIAS = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
+
+def quando(instante: dt.datetime | None, *, com_dia: bool = False) -> str:
+    """Every time of the schedules' pages on one clock, the system's zone with its offset, whatever each schedule's
+    own zone: runs of schedules in different zones then read in one order."""
+    return formatar_instante(instante, com_dia_da_semana=com_dia)
 
 
-def quando(instante: dt.datetime | None, fuso: str, *, com_dia: bool = False) -> str:
-    """An instant on the schedule's own wall clock, with its UTC offset (which changes with daylight saving)."""
+def no_relogio_do_agendamento(instante: dt.datetime, fuso: str) -> str:
+    """The same instant on the wall clock the cron expression is read in, when that zone is not the system's."""
+    if fuso == settings.TIME_ZONE:
+        return ""
     local = no_fuso(instante, fuso)
-    if local is None:
-        return "—"
-    texto = f"{local:%d/%m/%Y %H:%M} (UTC{local:%z})"
-    texto = texto[:-3] + ":" + texto[-3:]
-    return f"{DIAS[local.weekday()]} {texto}" if com_dia else texto
+    return f"{local:%H:%M} em {fuso} ({formatar_deslocamento(local)})"
+
+
+def _relogio_do_agendamento(instante: dt.datetime, fuso: str) -> str:
+    texto = no_relogio_do_agendamento(instante, fuso)
+    return format_html(' <span class="brm-discreto">· {}</span>', texto) if texto else ""
 
 
 def plural(quantidade: int, singular: str, varios: str) -> str:
@@ -68,7 +85,7 @@ class AgendamentoExecucaoInline(SituacaoErroMixin, HistoricoInline):
 
     @admin.display(description="início")
     def inicio_no_fuso(self, obj):
-        return quando(obj.inicio, obj.agendamento.fuso_horario)
+        return quando(obj.inicio)
 
     @admin.display(description="duração")
     def duracao(self, obj):
@@ -137,11 +154,11 @@ class AgendamentoAdmin(admin.ModelAdmin):
         if obj is None:
             return "—"
         proximas = agendamento_proximas_execucoes(agendamento=obj, n=1)
-        return quando(proximas[0], obj.fuso_horario) if proximas else "—"
+        return quando(proximas[0]) if proximas else "—"
 
     @admin.display(description="última execução", ordering="ultima_execucao")
     def ultima(self, obj):
-        return quando(obj.ultima_execucao, obj.fuso_horario) if obj else "—"
+        return quando(obj.ultima_execucao) if obj else "—"
 
     @admin.display(description="última situação")
     def ultima_situacao_badge(self, obj):
@@ -165,10 +182,17 @@ class AgendamentoAdmin(admin.ModelAdmin):
         if not proximas:
             return "Nenhuma."
         itens = format_html_join(
-            "", "<li>{}</li>", ((quando(instante, obj.fuso_horario, com_dia=True),) for instante in proximas)
+            "",
+            "<li>{}{}</li>",
+            (
+                (quando(instante, com_dia=True), _relogio_do_agendamento(instante, obj.fuso_horario))
+                for instante in proximas
+            ),
         )
         return format_html(
-            '<ol class="brm-proximas">{}</ol><span class="brm-discreto">No fuso {}.</span>', itens, obj.fuso_horario
+            '<ol class="brm-proximas">{}</ol><span class="brm-discreto">A expressão cron vale no fuso {}.</span>',
+            itens,
+            obj.fuso_horario,
         )
 
     # Writes go through the services
@@ -305,9 +329,27 @@ class AgendamentoAdmin(admin.ModelAdmin):
 
 @admin.register(AgendamentoExecucao)
 class AgendamentoExecucaoAdmin(SituacaoErroMixin, SomenteLeituraAdmin):
-    list_display = ("agendamento", "inicio", "fim", "situacao", "solicitado_por", "erro_resumo")
+    list_display = ("agendamento", "inicio_formatado", "fim_formatado", "situacao", "solicitado_por", "erro_resumo")
     list_filter = ("status", "agendamento")
     list_select_related = ("agendamento", "solicitado_por")
     search_fields = ("agendamento__nome", "erro")
     date_hierarchy = "inicio"
-    fields = ("agendamento", "inicio", "fim", "status", "resultado", "erro", "solicitado_por")
+    fields = ("agendamento", "inicio_formatado", "fim_formatado", "status", "resultado", "erro", "solicitado_por")
+    readonly_fields = ("inicio_formatado", "fim_formatado")
+
+    @admin.display(description="início", ordering="inicio")
+    def inicio_formatado(self, obj):
+        return quando(obj.inicio)
+
+    @admin.display(description="fim", ordering="fim")
+    def fim_formatado(self, obj):
+        return quando(obj.fim)
+
+
+# Schedules are edited only through Agendamento: beat's own rows are written by `agendamento_sincronizar`, and a
+# second way to change them in the admin would let a PeriodicTask drift from its Agendamento. (The admin role
+# keeps its view permissions on them in papeis.py: harmless without pages, and dropping them would take a
+# migration that re-applies the role table.)
+for _modelo in (PeriodicTask, PeriodicTasks, CrontabSchedule, IntervalSchedule, ClockedSchedule, SolarSchedule):
+    if admin.site.is_registered(_modelo):
+        admin.site.unregister(_modelo)

@@ -81,3 +81,26 @@ def no_fuso(instante: dt.datetime | None, fuso: str) -> dt.datetime | None:
         return instante.astimezone(ZoneInfo(fuso))
     except (KeyError, ValueError):
         return instante
+
+
+def agendamentos_ativos() -> QuerySet[Agendamento]:
+    return Agendamento.objects.filter(ativo=True).order_by("nome")
+
+
+def agendamentos_proximas_execucoes(
+    *, agora: dt.datetime | None = None, limite: int | None = None
+) -> list[tuple[Agendamento, dt.datetime]]:
+    """The active schedules with their next run (aware, in the schedule's own zone), soonest first.
+
+    Computed from the cron expression as beat reads it (`cron.proximas_execucoes`), not from the stored
+    `proxima_execucao`, which is only as fresh as the last sync. A schedule whose expression never fires again
+    (or no longer parses) is left out. One query, then one cron step per schedule.
+    """
+    agora = agora or timezone.now()
+    proximas = []
+    for agendamento in agendamentos_ativos():
+        instantes = agendamento_proximas_execucoes(agendamento=agendamento, agora=agora, n=1)
+        if instantes:
+            proximas.append((agendamento, instantes[0]))
+    proximas.sort(key=lambda par: (par[1], par[0].nome))
+    return proximas[:limite] if limite is not None else proximas

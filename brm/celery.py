@@ -1,5 +1,6 @@
 """The Celery app: broker on Redis (`REDIS_URL`), configuration from Django settings (`CELERY_*`)."""
 
+import logging
 import os
 
 from celery import Celery
@@ -9,3 +10,42 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings.local")
 app = Celery("brm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Tasks that run every few seconds (beat's poll and dispatch) or once per robot job (the send). Celery's lines
+# about them ("Task ... received", "Task ... succeeded", beat's "Sending due task") are routine: logged at DEBUG,
+# not INFO, so a terminal at INFO shows what happened instead. The services log what matters themselves (a job
+# accepted, finished or failed), and errors of these tasks stay at their level.
+TAREFAS_DE_ROTINA = frozenset(
+    {"processos.acompanhar_execucoes", "processos.despachar_execucoes", "processos.enviar_execucao"}
+)
+# Where Celery writes those lines: the worker's "received", the task's "succeeded", beat's "Sending due task".
+REGISTROS_DO_CELERY = ("celery.worker.strategy", "celery.app.trace", "celery.beat")
+
+
+class RotinaEmDebug(logging.Filter):
+    """Turns Celery's INFO lines about a routine task into DEBUG lines, shown only where DEBUG is on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or _tarefa_do_registro(record) not in TAREFAS_DE_ROTINA:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+def _tarefa_do_registro(record: logging.LogRecord) -> str | None:
+    # The worker and the task pass their context as `data` (celery.app.trace.info); beat passes
+    # (entry name, task name) as the arguments of "Scheduler: Sending due task %s (%s)".
+    dados = getattr(record, "data", None)
+    if isinstance(dados, dict):
+        return dados.get("name")
+    if record.name == "celery.beat" and isinstance(record.args, tuple) and len(record.args) == 2:
+        return str(record.args[1])
+    return None
+
+
+# On the loggers themselves, not on a handler: Celery replaces the root handlers when a worker or beat starts,
+# and Django's LOGGING leaves loggers it does not name as they are.
+for _nome in REGISTROS_DO_CELERY:
+    _registro = logging.getLogger(_nome)
+    if not any(isinstance(filtro, RotinaEmDebug) for filtro in _registro.filters):
+        _registro.addFilter(RotinaEmDebug())

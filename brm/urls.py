@@ -1,13 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from painel.views import entrar
 
 admin.site.site_header = "BRM · Gestão de faturas"
 admin.site.site_title = "BRM"
-admin.site.index_title = "Painel"
+admin.site.index_title = "Administração"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="painel"),
+    path("", include("painel.urls")),
+    # The admin's login, landing on the painel when no `next` is given; ahead of the admin's own route.
+    path("admin/login/", entrar),
     path("admin/", admin.site.urls),
     path("", include("processos.urls")),
+    path("eventos/", include("brm.eventos.urls")),
 ]
+
+# 400, 500 and the CSRF failure keep Django's views with our templates (see brm/erros.py).
+handler403 = "brm.erros.acesso_negado"
+handler404 = "brm.erros.pagina_nao_encontrada"

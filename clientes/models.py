@@ -9,7 +9,8 @@ class Cliente(BaseModel):
     """One client account at one operator: whose invoice the robot fetches every month.
 
     The same company (CNPJ) may hold several accounts at one operator, so the business key is
-    (operadora, cnpj, conta). The portal password is encrypted at rest.
+    (operadora, cnpj, conta). The portal password is encrypted at rest. `dia_emissao`, when set, replaces the
+    operator's day on which the invoice is expected.
     """
 
     razao_social = models.CharField("razão social", max_length=200)
@@ -30,7 +31,8 @@ class Cliente(BaseModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(31)],
-        help_text="Dia do mês em que a fatura costuma sair.",
+        help_text="Dia do mês em que a fatura desta conta costuma sair; em branco, vale o da operadora. Num mês "
+        "mais curto, vale o último dia.",
     )
     ativo = models.BooleanField("ativo", default=True)
 

@@ -24,6 +24,7 @@ class OperadoraAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("nome", "codigo", "ativa")}),
+        ("Faturas", {"fields": ("dia_emissao",)}),
         ("Robô", {"fields": ("possui_rpa", "rpa_terceirizado", "url_endpoint_rpa", "max_execucoes_simultaneas")}),
         ("Registro", {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )

@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from brm.common.models import BaseModel
@@ -10,7 +10,8 @@ class Operadora(BaseModel):
 
     `codigo` is also the robot's name in `POST /executar/{codigo}`. A third-party robot runs at its own
     address (`url_endpoint_rpa`), which overrides the global robot API address for this operator.
-    `max_execucoes_simultaneas` exists because portals block too many parallel logins.
+    `max_execucoes_simultaneas` exists because portals block too many parallel logins. `dia_emissao` is the day
+    of the month its invoices usually come out; a client account may have its own (`Cliente.dia_emissao`).
     """
 
     nome = models.CharField("nome", max_length=100, unique=True)
@@ -34,6 +35,15 @@ class Operadora(BaseModel):
         validators=[MinValueValidator(1)],
         help_text="Quantos robôs podem acessar o portal ao mesmo tempo.",
     )
+    # Up to 28, so the day exists in every month.
+    dia_emissao = models.PositiveSmallIntegerField(
+        "dia de emissão",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text="Dia do mês (1 a 28) em que as faturas desta operadora costumam sair. Depois dele, o painel "
+        "aponta como atrasada a fatura que ainda aguarda download. Cada cliente pode ter o seu dia.",
+    )
     ativa = models.BooleanField("ativa", default=True)
 
     class Meta:
@@ -47,6 +57,10 @@ class Operadora(BaseModel):
             models.CheckConstraint(
                 name="operadora_terceirizado_tem_endereco",
                 condition=models.Q(rpa_terceirizado=False) | ~models.Q(url_endpoint_rpa=""),
+            ),
+            models.CheckConstraint(
+                name="operadora_dia_emissao_valido",
+                condition=models.Q(dia_emissao__isnull=True) | models.Q(dia_emissao__gte=1, dia_emissao__lte=28),
             ),
         ]
 

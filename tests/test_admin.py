@@ -11,6 +11,7 @@ from django_celery_beat.models import (
     CrontabSchedule,
     IntervalSchedule,
     PeriodicTask,
+    PeriodicTasks,
     SolarSchedule,
 )
 
@@ -23,7 +24,6 @@ from clientes.models import Cliente
 from operadoras.models import Operadora
 from processos.models import Execucao, ExecucaoLog, Processo, ProcessoEvento
 
-from .conftest import linhas_da_lista
 from .factories import (
     AgendamentoExecucaoFactory,
     AgendamentoFactory,
@@ -40,7 +40,7 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 NOSSOS_APPS = {"usuarios", "operadoras", "clientes", "processos", "agendamentos"}
-# Every model with a page in the admin: ours, the robot configuration, and those of Django and beat.
+# Every model with a page in the admin: ours, the robot configuration and Django's groups (beat's are not offered).
 REGISTRADOS = sorted(admin.site._registry, key=lambda modelo: modelo._meta.label)
 MODELOS = [modelo for modelo in REGISTRADOS if modelo._meta.app_label in NOSSOS_APPS]
 FABRICAS = {
@@ -59,6 +59,9 @@ LINHAS = {
     **FABRICAS,
     ConfiguracaoRPA: ConfiguracaoRPAFactory,
     Group: lambda: Group.objects.get(name=GRUPOS["LEITURA"]),
+}
+# Rows of beat's tables, which have no admin pages: schedules are edited only through Agendamentos.
+LINHAS_DO_BEAT = {
     PeriodicTask: lambda: PeriodicTask.objects.create(
         name="tarefa de teste",
         task="agendamentos.executar_agendamento",
@@ -71,8 +74,8 @@ LINHAS = {
 }
 # History and robot jobs are written by services, never added by hand; the robot configuration is one row.
 SEM_INCLUSAO = {ProcessoEvento, Execucao, ExecucaoLog, AgendamentoExecucao, ConfiguracaoRPA}
-# Groups come from the roles, beat's rows from the schedules: the admin role only reads them.
-ADMIN_SO_VE = {Group, PeriodicTask, CrontabSchedule, IntervalSchedule, ClockedSchedule, SolarSchedule}
+# Groups come from the roles: the admin role only reads them.
+ADMIN_SO_VE = {Group}
 # The list of a one-row model opens that row.
 UMA_LINHA = {ConfiguracaoRPA}
 # The viewer role reads everything of the business but the users.
@@ -110,7 +113,12 @@ def test_todos_os_modelos_do_projeto_estao_no_admin():
     assert set(REGISTRADOS) == set(LINHAS)
 
 
-def test_admin_do_celery_beat_continua_registrado(client, superusuario, admin_user):
+def test_tabelas_do_beat_nao_sao_oferecidas_no_admin():
+    assert not any(admin.site.is_registered(modelo) for modelo in [*LINHAS_DO_BEAT, PeriodicTasks])
+
+
+@pytest.mark.parametrize("papel", ["superusuario", "admin_user"])
+def test_indice_do_admin_nao_mostra_o_beat_e_as_paginas_dele_nao_existem(client, request, papel):
     agendamento = agendamento_criar(
         por=None,
         nome="Processos do mês",
@@ -120,16 +128,28 @@ def test_admin_do_celery_beat_continua_registrado(client, superusuario, admin_us
         parametros={},
         ativo=True,
     )
-    client.force_login(superusuario)
+    linhas = {modelo: fabrica() for modelo, fabrica in LINHAS_DO_BEAT.items()}
+    client.force_login(request.getfixturevalue(papel))
 
-    lista = client.get(url(PeriodicTask, "changelist"))
+    indice = client.get(reverse("admin:index"))
 
-    assert lista.status_code == 200
-    assert f"agendamento:{agendamento.pk}" in [celulas["name"] for celulas in linhas_da_lista(lista)]
-    client.force_login(admin_user)
-    pagina = client.get(url(PeriodicTask, "change", agendamento.periodic_task_id))
-    assert pagina.status_code == 200
-    assert 'name="_save"' not in pagina.content.decode()
+    assert indice.status_code == 200
+    conteudo = indice.content.decode()
+    assert "/admin/django_celery_beat/" not in conteudo
+    assert "/admin/agendamentos/agendamento/" in conteudo
+    caminhos = [
+        "/admin/django_celery_beat/",
+        f"/admin/django_celery_beat/periodictask/{agendamento.periodic_task_id}/change/",
+    ]
+    for modelo, obj in linhas.items():
+        base = f"/admin/django_celery_beat/{modelo._meta.model_name}/"
+        caminhos += [base, f"{base}add/", f"{base}{obj.pk}/change/", f"{base}{obj.pk}/delete/"]
+    for caminho in caminhos:
+        assert client.get(caminho).status_code == 404, caminho
+    assert (
+        client.post(f"/admin/django_celery_beat/periodictask/{agendamento.periodic_task_id}/delete/").status_code == 404
+    )
+    assert PeriodicTask.objects.filter(pk=agendamento.periodic_task_id).exists()
 
 
 @pytest.mark.parametrize("papel", ["superusuario", "admin_user"])
@@ -150,7 +170,7 @@ def test_paginas_do_admin_abrem_para_administradores(client, request, papel, mod
 
 
 @pytest.mark.parametrize("modelo", sorted(ADMIN_SO_VE, key=ids), ids=ids)
-def test_administrador_so_ve_grupos_e_o_que_o_beat_guarda(client, admin_user, modelo):
+def test_administrador_so_ve_grupos(client, admin_user, modelo):
     obj = LINHAS[modelo]()
     antes, total = linha(modelo, obj.pk), modelo.objects.count()
     client.force_login(admin_user)

@@ -142,6 +142,11 @@ def _concluir(
         Agendamento.objects.filter(pk=agendamento.pk).update(
             **{contador: F(contador) + 1}, proxima_execucao=proxima.astimezone(dt.UTC) if proxima else None
         )
+        duracao = (fim - execucao.inicio).total_seconds()
+        if status == E.SUCESSO:
+            logger.info("Agendamento “%s” executado com sucesso em %.1f s.", agendamento.nome, duracao)
+        else:
+            logger.info("Agendamento “%s” falhou depois de %.1f s: %s", agendamento.nome, duracao, erro)
     elif agendamento is None:
         logger.info("O agendamento da execução %s foi excluído enquanto ela rodava; nada foi gravado.", execucao.pk)
     else:

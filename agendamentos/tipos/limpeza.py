@@ -1,11 +1,11 @@
-"""Deleting what is only worth keeping for a while: robot log lines, schedule run history, stored live events.
+"""Deleting what is only worth keeping for a while: robot log lines and schedule run history.
 
-Never the processes' timeline (`ProcessoEvento`): that is the audit trail and stays for good.
+Never the processes' timeline (`ProcessoEvento`): that is the audit trail and stays for good. (The live
+events kept for reconnecting pages expire by themselves in Redis after 24 hours: see `brm.eventos`.)
 """
 
 import datetime as dt
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
@@ -40,27 +40,15 @@ def apagar_em_lotes(consulta: QuerySet) -> int:
             apagados += modelo._base_manager.filter(pk__in=lote).delete()[0]
 
 
-def _eventos_antigos(antes_de: dt.datetime) -> QuerySet | None:
-    # django-eventstream's model storage drops events older than 24 hours only when it stores a new one:
-    # after a quiet spell the old ones stay. Its per-channel counters are kept, so event ids never go back.
-    if not apps.is_installed("django_eventstream"):
-        return None
-    evento = apps.get_model("django_eventstream", "Event")
-    return evento.objects.filter(created__lt=antes_de)
-
-
 def limpeza_executar(*, parametros: dict, agora: dt.datetime, fuso: str, por: Usuario | None) -> dict:
     limpos = limpeza_validar(parametros)
     antes_de = agora - dt.timedelta(days=limpos["dias_retencao"])
     linhas = apagar_em_lotes(execucoes_log_anteriores_a(antes_de))
     # A run still going (this one included) is never history yet.
     historico = apagar_em_lotes(agendamento_execucoes_encerradas(antes_de=antes_de))
-    eventos_antigos = _eventos_antigos(antes_de)
-    eventos = apagar_em_lotes(eventos_antigos) if eventos_antigos is not None else 0
     return {
         "linhas_de_log": linhas,
         "historico_agendamentos": historico,
-        "eventos": eventos,
         "antes_de": antes_de.isoformat(),
     }
 
@@ -69,8 +57,8 @@ LIMPEZA_LOGS = Tipo(
     validar=limpeza_validar,
     executar=limpeza_executar,
     descricao=(
-        "Apaga linhas de log dos robôs, histórico de agendamentos e eventos ao vivo guardados mais antigos que "
-        "a retenção; a linha do tempo dos processos nunca é apagada."
+        "Apaga linhas de log dos robôs e histórico de agendamentos mais antigos que a retenção; a linha do tempo "
+        "dos processos nunca é apagada."
     ),
     padrao=padrao(CAMPOS),
 )

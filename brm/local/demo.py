@@ -1,4 +1,5 @@
-"""Demo data for a developer's machine: operators, about fifty clients, one user per role, this month's processes."""
+"""Demo data for a developer's machine: operators, about fifty clients, one user per role, this month's processes,
+some of them taken through every state by the real services (`mes_demo`)."""
 
 import random
 from dataclasses import dataclass
@@ -13,13 +14,17 @@ from brm.usuarios.models import Usuario
 from brm.usuarios.services import usuario_criar
 from clientes.models import Cliente
 from operadoras.models import Operadora
-from processos.services import processos_criar_mensais
+from processos.services import competencia_atual, processos_criar_mensais
+
+from .mes_demo import ResultadoMes, demo_mes_criar
 
 # Documented in the README; only ever created where BRM_DEMO_PERMITIDO is on (local settings).
+EMAIL_OPERADOR = "operador@brm.local"
+EMAIL_APROVADOR = "aprovador@brm.local"
 USUARIOS_DEMO = [
     ("admin@brm.local", "Ana Administradora", Usuario.Papel.ADMIN, "admin123"),
-    ("operador@brm.local", "Otávio Operador", Usuario.Papel.OPERADOR, "operador123"),
-    ("aprovador@brm.local", "Aline Aprovadora", Usuario.Papel.APROVADOR, "aprovador123"),
+    (EMAIL_OPERADOR, "Otávio Operador", Usuario.Papel.OPERADOR, "operador123"),
+    (EMAIL_APROVADOR, "Aline Aprovadora", Usuario.Papel.APROVADOR, "aprovador123"),
     ("leitura@brm.local", "Lucas Leitura", Usuario.Papel.LEITURA, "leitura123"),
 ]
 
@@ -66,6 +71,7 @@ class ResultadoDemo:
     clientes: int
     usuarios: int
     processos_criados: int
+    mes: ResultadoMes
 
 
 def _cnpj(aleatorio: random.Random, alfanumerico: bool) -> str:
@@ -74,14 +80,31 @@ def _cnpj(aleatorio: random.Random, alfanumerico: bool) -> str:
     return raiz + stdnum_cnpj.calc_check_digits(raiz)
 
 
-@transaction.atomic
 def demo_criar() -> ResultadoDemo:
-    """Create the demo data; running it again changes nothing that already exists."""
+    """Create the demo data, then the demo month (see `mes_demo`); running it again changes nothing that exists.
+
+    The records are one transaction; the month is not, because robot jobs are HTTP calls and each service
+    commits its own steps, as it does for people.
+    """
     if not settings.BRM_DEMO_PERMITIDO:
         raise ErroDeNegocio(
             "Dados de demonstração só podem ser criados com as configurações locais (BRM_DEMO_PERMITIDO).",
             codigo=ErroDeNegocio.PERMISSAO,
         )
+    operadoras, clientes, usuarios, criados = _cadastros_criar()
+    mes = demo_mes_criar(
+        competencia=competencia_atual(),
+        operador=Usuario.objects.get(email=EMAIL_OPERADOR),
+        aprovador=Usuario.objects.get(email=EMAIL_APROVADOR),
+    )
+    return ResultadoDemo(
+        operadoras=operadoras, clientes=clientes, usuarios=usuarios, processos_criados=criados, mes=mes
+    )
+
+
+@transaction.atomic
+def _cadastros_criar() -> tuple[int, int, int, int]:
+    """Users, operators, clients, this month's processes and the default schedules."""
     usuarios = 0
     for email, nome, papel, senha in USUARIOS_DEMO:
         if not Usuario.objects.filter(email=email).exists():
@@ -123,6 +146,4 @@ def demo_criar() -> ResultadoDemo:
 
     resultado = processos_criar_mensais()
     agendamentos_criar_padrao()
-    return ResultadoDemo(
-        operadoras=len(operadoras), clientes=clientes, usuarios=usuarios, processos_criados=resultado.criados
-    )
+    return len(operadoras), clientes, usuarios, resultado.criados

@@ -84,11 +84,14 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "brm.common",
     "brm.usuarios",
+    "brm.eventos",
     "brm.rpa",
     "operadoras",
     "clientes",
     "processos",
     "agendamentos",
+    # The home page: reads of the apps above, no data of its own.
+    "painel",
     # Demo data and the local launcher; above every app, so it comes last.
     "brm.local",
 ]
@@ -98,6 +101,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "usuarios.Usuario"
 LOGIN_URL = "admin:login"
+# After signing in, the painel (the home page), also when the admin's login had no `next` (painel.views.entrar).
+LOGIN_REDIRECT_URL = "painel"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -121,6 +126,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# The CSRF failure page in Portuguese, saying why (no cookie, no Referer, an expired form).
+CSRF_FAILURE_VIEW = "brm.erros.falha_csrf"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -160,6 +167,8 @@ BRM_FATURA_TAMANHO_MAXIMO = env.int("BRM_FATURA_TAMANHO_MAXIMO", default=20 * 10
 # Approving an invoice whose amount changed more than this percentage (up or down) against the same client's
 # invoice of the month before asks for a justification (docs/aprovacao.md).
 BRM_APROVACAO_VARIACAO_ALERTA_PCT = env.float("BRM_APROVACAO_VARIACAO_ALERTA_PCT", default=20.0)
+# The painel lists invoices waiting approval whose due date is at most this many days away (overdue included).
+BRM_PAINEL_VENCIMENTO_DIAS = env.int("BRM_PAINEL_VENCIMENTO_DIAS", default=5)
 # Demo data (seed_demo) with documented passwords is allowed only where this is on (local settings).
 BRM_DEMO_PERMITIDO = False
 
@@ -187,6 +196,19 @@ RPA_TIMEOUT_EXECUCAO = env.int("RPA_TIMEOUT_EXECUCAO", default=1800)
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+
+
+def redis_kwargs(url: str) -> dict:
+    """Keyword arguments for `redis.Redis` from a redis:// URL (what django-eventstream asks for)."""
+    from redis.connection import parse_url
+
+    kwargs = parse_url(url)
+    kwargs.pop("connection_class", None)
+    if url.startswith("rediss://"):
+        kwargs["ssl"] = True
+    return kwargs
+
+
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env("BRM_CELERY_FILA", default="brm")
 
@@ -216,6 +238,18 @@ CELERY_BEAT_SCHEDULE = {
     "rpa-despachar": {"task": "processos.despachar_execucoes", "schedule": 5.0},
     "rpa-acompanhar": {"task": "processos.acompanhar_execucoes", "schedule": 2.0},
 }
+
+# Live updates (django-eventstream, served over ASGI)
+# ------------------------------------------------------------------------------
+# https://github.com/fanout/django-eventstream. Events from any process (web, worker, beat) reach every web
+# process through Redis pub/sub; they are also kept in Redis for 24 hours, so a browser that reconnects with
+# Last-Event-ID gets what it missed. Redis storage rather than the model storage: an open stream then
+# reads no database at all, and expired events go away by themselves.
+# A Redis that does not answer fails a send within two seconds instead of holding the work that caused it.
+EVENTSTREAM_REDIS = {**redis_kwargs(REDIS_URL), "socket_connect_timeout": 2}
+EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.RedisStorage"
+EVENTSTREAM_STORAGE_CONNECTION = EVENTSTREAM_REDIS
+EVENTSTREAM_CHANNELMANAGER_CLASS = "brm.eventos.canais.GerenciadorDeCanais"
 
 # E-mail (the schedules' reports)
 # ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from ..selectors import (
     execucoes_lista,
 )
 from .controles import ControlesDaExecucaoMixin
+from .filtros import FalhaAReexecutarFilter
 
 COR_AINDA_NO_ROBO = "#fd7e14"
 # Shown on a job's page; the whole log is in the list of log lines, filtered by the job.
@@ -100,7 +101,14 @@ class ExecucaoAdmin(
         "finalizado_em",
         "erro_resumo",
     )
-    list_filter = ("status", "tipo", "origem", "processo__cliente__operadora", ("criado_em", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        "tipo",
+        "origem",
+        "processo__cliente__operadora",
+        ("criado_em", admin.DateFieldListFilter),
+        FalhaAReexecutarFilter,
+    )
     list_select_related = ("processo__cliente",)
     # The search itself is `execucoes_buscar`; these only switch the search box on.
     search_fields = ("processo__cliente__razao_social", "processo__cliente__cnpj", "job_id")

@@ -26,6 +26,7 @@ from ..selectors import (
     processos_lista,
 )
 from ..services import processo_aprovar, processo_criar, processo_rejeitar
+from .filtros import AtrasadaFilter
 from .forms import ProcessoAdicionarForm, RejeitarForm
 from .robos import RobosDoProcessoMixin
 from .views import PaginasDoProcessoMixin
@@ -83,7 +84,7 @@ class ProcessoAdmin(
         "numero_fatura",
     )
     # The month is CompetenciaFilter; a date hierarchy would repeat it and scan the table for distinct dates.
-    list_filter = ("status", CompetenciaFilter, "cliente__operadora", "cliente__ativo")
+    list_filter = ("status", CompetenciaFilter, "cliente__operadora", "cliente__ativo", AtrasadaFilter)
     list_select_related = ("cliente", "cliente__operadora")
     # The search itself is `processos_buscar`; these only switch the search box on.
     search_fields = ("cliente__razao_social", "cliente__cnpj", "cliente__conta", "numero_fatura")

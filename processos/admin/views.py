@@ -18,6 +18,7 @@ from brm.common.formatacao import formatar_competencia
 
 from ..models import Processo
 from ..selectors import processo_pode_receber_fatura, processo_pode_ser_rejeitado
+from ..selectors.faturas import fatura_nome_para_download
 from ..services import (
     competencia_atual,
     processo_aprovar,
@@ -73,10 +74,13 @@ class PaginasDoProcessoMixin:
             arquivo = processo.fatura.storage.open(processo.fatura.name, "rb")
         except FileNotFoundError as exc:
             raise Http404("O arquivo da fatura não foi encontrado no armazenamento.") from exc
+        # Inline, so the PDF opens in the browser; under a name the system chose, never the uploaded one.
         resposta = FileResponse(
-            arquivo, content_type="application/pdf", filename=processo.fatura_nome_original or "fatura.pdf"
+            arquivo, content_type="application/pdf", as_attachment=False, filename=fatura_nome_para_download(processo)
         )
         resposta["Cache-Control"] = "private, no-store"
+        # Said here too, not only by SecurityMiddleware: the browser must never guess another type for the file.
+        resposta["X-Content-Type-Options"] = "nosniff"
         return resposta
 
     def enviar_fatura_view(self, request, object_id):

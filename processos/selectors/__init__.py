@@ -5,6 +5,8 @@
 - `processos`: what can be done to a process now (and why not), download candidates, last month's invoice,
   the month in numbers.
 - `listas`: what lists, pages and searches show, shaped for the indexes that serve them.
+- `painel`: the home page's counts and short lists: a month by status and operator, late and near-due invoices,
+  the robot's jobs now and the failures still to re-run.
 """
 
 from .aprovacao import (
@@ -38,6 +40,18 @@ from .listas import (
     processos_competencias,
     processos_lista,
 )
+from .painel import (
+    ContagemDaOperadora,
+    ContagemDoMes,
+    execucoes_ativas,
+    execucoes_ativas_contagem,
+    execucoes_falhas_a_reexecutar,
+    processo_data_esperada,
+    processos_atrasados,
+    processos_contagem_do_mes,
+    processos_vencimento_limite,
+    processos_vencimento_proximo,
+)
 from .processos import (
     EM_ANDAMENTO,
     FORA_DE_SITUACAO,
@@ -68,6 +82,8 @@ from .processos import (
 __all__ = [
     "AlertasDaFatura",
     "ChaveNaFila",
+    "ContagemDaOperadora",
+    "ContagemDoMes",
     "EM_ANDAMENTO",
     "FORA_DE_SITUACAO",
     "INATIVO",
@@ -87,7 +103,10 @@ __all__ = [
     "execucao_logs_lista",
     "execucao_pode_ser_cancelada",
     "execucao_pode_ser_reexecutada",
+    "execucoes_ativas",
+    "execucoes_ativas_contagem",
     "execucoes_buscar",
+    "execucoes_falhas_a_reexecutar",
     "execucoes_lista",
     "execucoes_log_anteriores_a",
     "fila_anterior",
@@ -101,6 +120,7 @@ __all__ = [
     "processo_anterior",
     "processo_duplicatas",
     "processo_enviado_por",
+    "processo_data_esperada",
     "processo_execucoes_em_andamento",
     "processo_motivo_sem_download",
     "processo_pode_ir_para",
@@ -110,11 +130,15 @@ __all__ = [
     "processo_recusa_execucao",
     "processo_tipos_em_andamento",
     "processos_alertas",
+    "processos_atrasados",
     "processos_buscar",
     "processos_candidatos_download",
     "processos_competencias",
+    "processos_contagem_do_mes",
     "processos_do_mes_para_planilha",
     "processos_lista",
     "processos_resumo_do_mes",
     "processos_sem_download_ativo",
+    "processos_vencimento_limite",
+    "processos_vencimento_proximo",
 ]

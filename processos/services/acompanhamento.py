@@ -18,6 +18,7 @@ from brm.rpa.selectors import configuracao_rpa_obter
 
 from ..models import Execucao, ExecucaoLog
 from . import filas
+from .ao_vivo import execucao_logs_publicar
 from .conclusao import execucao_concluir, execucao_falhar_e_despachar
 from .despacho import execucao_liberar_robo_e_despachar, execucoes_despachar
 from .falha import reexecucao_automatica_em
@@ -64,9 +65,8 @@ def execucoes_acompanhar_ciclo(*, duracao_maxima: float = DURACAO_RODADAS) -> in
             resultado = execucoes_acompanhar(configuracao=configuracao)
             execucoes_despachar()
             rodadas += 1
-            nivel = logging.INFO if resultado.concluidas or resultado.falhas else logging.DEBUG
-            logger.log(
-                nivel,
+            # Each job that ended says so itself (conclusao, falha): a round is routine.
+            logger.debug(
                 "Acompanhamento: %d em execução, %d concluídas, %d falhas, %d linhas de log em %.0f ms",
                 resultado.acompanhadas,
                 resultado.concluidas,
@@ -279,5 +279,6 @@ def execucao_registrar_logs(*, execucao: Execucao, linhas: list) -> int:
     with transaction.atomic():
         ExecucaoLog.objects.bulk_create(novas, ignore_conflicts=True)
         Execucao.objects.filter(pk=execucao.pk, log_proximo_seq__lt=proximo).update(log_proximo_seq=proximo)
+        execucao_logs_publicar(execucao_id=execucao.pk, linhas=novas)
     execucao.log_proximo_seq = proximo
     return len(novas)

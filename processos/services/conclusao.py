@@ -1,5 +1,6 @@
 """Finishing a robot job that ended: the invoice of a download, the protocol of an SAT upload, or a failure."""
 
+import logging
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from .despacho import execucoes_despachar_ja
 from .execucao_estado import execucao_mudar_status
 from .falha import execucao_falhar
 from .transicoes import processo_registrar_envio_sat, processo_registrar_fatura
+
+logger = logging.getLogger(__name__)
 
 E = Execucao.Status
 T = Execucao.Tipo
@@ -45,6 +48,7 @@ def execucao_concluir(execucao: Execucao, estado: EstadoJob, api: ApiRobos) -> s
             if not _marcar_sucesso(execucao, estado):
                 return execucao.status
             processo_registrar_envio_sat(processo=execucao.processo, protocolo=protocolo, por=None)
+        logger.info("Execução %s (%s) concluída: o SAT deu o protocolo %s.", execucao.pk, execucao, protocolo)
     except ErroDeNegocio as erro:
         execucao_falhar_e_despachar(
             execucao,
@@ -89,6 +93,7 @@ def _concluir_download(execucao: Execucao, estado: EstadoJob, api: ApiRobos) -> 
                 vencimento=parse_date(str(estado.resultado.get("vencimento") or "")) or None,
                 numero_fatura=str(estado.resultado.get("numero_fatura") or ""),
             )
+        logger.info("Execução %s (%s) concluída: fatura recebida, aguarda aprovação.", execucao.pk, execucao)
     except ErroDeNegocio as erro:
         execucao_falhar_e_despachar(
             execucao, f"A fatura baixada não foi aceita: {erro.mensagem}", codigo="FATURA_RECUSADA", de=E.EM_EXECUCAO

@@ -13,6 +13,7 @@ from clientes.models import Cliente
 from operadoras.models import Operadora
 
 from ..models import Processo, ProcessoEvento
+from .ao_vivo import processo_publicar, processos_criados_publicar
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def processos_criar_mensais(
             [agora, agora, competencia_db, Processo.Status.AGUARDANDO_DOWNLOAD, *params],
         )
         criados = cursor.rowcount
+    processos_criados_publicar(competencia=competencia, quantidade=criados)
     return ResultadoCriacao(competencia=competencia, elegiveis=elegiveis, criados=criados, dry_run=False)
 
 
@@ -130,4 +132,5 @@ def processo_criar(*, cliente: Cliente, competencia: dt.date, por: Usuario | Non
     ProcessoEvento.objects.create(
         processo=processo, de="", para=processo.status, por=por, motivo="Processo criado manualmente."
     )
+    processo_publicar(processo=processo, de="")
     return processo

@@ -187,6 +187,15 @@ def execucao_enviar(*, execucao_id) -> Execucao | None:
         )
         execucao.refresh_from_db()
         execucao_cancelar_no_robo(execucao)
+    else:
+        logger.info(
+            "Execução %s (%s): o robô %s aceitou o trabalho %s%s.",
+            execucao.pk,
+            execucao,
+            robo_da_execucao(execucao, configuracao),
+            iniciado.job_id,
+            adotado,
+        )
     filas.acompanhamento_agendar()
     execucao.refresh_from_db()
     return execucao

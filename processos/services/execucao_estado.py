@@ -2,7 +2,7 @@
 
 Every status change of an `Execucao` (claimed by the dispatcher, accepted by the robot, finished, failed,
 cancelled, sent back to the queue) goes through `execucoes_mudar_status`, in one transaction with the
-`ExecucaoEvento` that records it. This is where live updates will be published from.
+`ExecucaoEvento` that records it; the open pages hear of it from here (`ao_vivo`), after the commit.
 """
 
 import datetime as dt
@@ -15,6 +15,7 @@ from django.utils import timezone
 from brm.usuarios.models import Usuario
 
 from ..models import Execucao, ExecucaoEvento
+from .ao_vivo import execucoes_criadas_publicar, execucoes_publicar
 
 
 def execucoes_mudar_status(
@@ -56,6 +57,7 @@ def execucoes_mudar_status(
             ExecucaoEvento(execucao_id=pk, de=status, para=para, motivo=motivo, por=por, quando=quando)
             for pk, status in anteriores.items()
         )
+        execucoes_publicar(de_por_id=anteriores)
     return [pk for pk in ids if pk in anteriores]
 
 
@@ -106,6 +108,7 @@ def execucoes_criar(novas: list[Execucao], *, motivo: str, por: Usuario | None =
             ),
             batch_size=1000,
         )
+        execucoes_criadas_publicar(ids=[nova.pk for nova in criadas])
     return criadas
 
 

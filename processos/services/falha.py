@@ -45,7 +45,7 @@ def execucao_falhar(execucao: Execucao, mensagem: str, *, codigo: str, de: str, 
         ):
             return False
         _reexecutar_automaticamente(execucao, codigo)
-    logger.info("Execução %s falhou (%s): %s", execucao.pk, codigo, mensagem)
+    logger.info("Execução %s (%s) falhou (%s): %s", execucao.pk, execucao, codigo, mensagem)
     return True
 
 

@@ -59,6 +59,10 @@ def envios_agendar(ids: list) -> None:
 
 def acompanhamento_agendar(*, forcar: bool = False) -> None:
     """Queue a poll now, unless one is running (it holds the lease) or already waits in the queue (or `forcar`)."""
+    if tarefas.retendo_tarefas():
+        # Whoever keeps the tasks runs the poll itself: no lease, no mark, no Redis.
+        tarefas.enfileirar(TAREFA_ACOMPANHAR)
+        return
     conexao = _conexao()
     try:
         if not forcar and (conexao.exists(LEASE_ACOMPANHAMENTO) or not conexao.set(MARCA_AGENDADO, "1", nx=True, ex=5)):

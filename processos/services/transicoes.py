@@ -26,6 +26,7 @@ from brm.usuarios.models import Usuario
 from ..models import Execucao, Processo, ProcessoEvento
 from ..regras import TRANSICOES
 from ..selectors.aprovacao import processo_alertas, processo_enviado_por
+from .ao_vivo import processo_publicar
 from .pedido import execucao_solicitar
 
 S = Processo.Status
@@ -69,6 +70,7 @@ def _transicionar(
         raise _alterado_por_outra_pessoa(de, para)
     ProcessoEvento.objects.create(processo=processo, de=de, para=para, por=por, motivo=motivo)
     processo.refresh_from_db()
+    processo_publicar(processo=processo, de=de)
     return processo
 
 

@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
 
-from ..conftest import linhas_da_lista, textos
+from ..conftest import campo_somente_leitura, linhas_da_lista, textos
 from ..factories import AgendamentoExecucaoFactory, AgendamentoFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_incluir_valido_grava_pelo_servico_e_sincroniza_o_beat(admin_logado):
     assert agendamento.proxima_execucao == dt.datetime(2026, 11, 26, 5, 0, tzinfo=dt.UTC)
 
 
-def test_pagina_mostra_a_descricao_e_as_proximas_cinco_execucoes_no_fuso(admin_logado):
+def test_pagina_mostra_as_proximas_cinco_no_fuso_do_sistema_e_no_relogio_do_agendamento(admin_logado):
     agendamento = criar(nome="Relatório", expressao_cron="30 2 * * *", fuso_horario="America/New_York")
 
     # Friday 6 March 2026, 07:00 in New York.
@@ -137,17 +137,61 @@ def test_pagina_mostra_a_descricao_e_as_proximas_cinco_execucoes_no_fuso(admin_l
 
     conteudo = resposta.content.decode()
     assert "Às 02:30" in conteudo
-    # The spring-forward gap of 8 March: 02:30 does not exist and beat fires at 03:30 EDT.
+    # The spring-forward gap of 8 March: 02:30 does not exist and beat fires at 03:30 EDT. São Paulo, the
+    # system's zone, has no daylight saving: there the runs move from 04:30 to 03:30.
     proximas = [
-        "sáb 07/03/2026 02:30 (UTC-05:00)",
-        "dom 08/03/2026 03:30 (UTC-04:00)",
-        "seg 09/03/2026 02:30 (UTC-04:00)",
-        "ter 10/03/2026 02:30 (UTC-04:00)",
-        "qua 11/03/2026 02:30 (UTC-04:00)",
+        ("sáb 07/03/2026 04:30", "02:30", "05"),
+        ("dom 08/03/2026 04:30", "03:30", "04"),
+        ("seg 09/03/2026 03:30", "02:30", "04"),
+        ("ter 10/03/2026 03:30", "02:30", "04"),
+        ("qua 11/03/2026 03:30", "02:30", "04"),
     ]
-    posicoes = [conteudo.index(f"<li>{texto}</li>") for texto in proximas]
+    posicoes = [
+        conteudo.index(
+            f"<li>{sistema} (UTC−03:00, America/Sao_Paulo) "
+            f'<span class="brm-discreto">· {nova_york} em America/New_York (UTC−{horas}:00)</span></li>'
+        )
+        for sistema, nova_york, horas in proximas
+    ]
     assert posicoes == sorted(posicoes)
-    assert "No fuso America/New_York." in conteudo
+    assert "A expressão cron vale no fuso America/New_York." in conteudo
+
+
+def test_proximas_de_um_agendamento_no_fuso_do_sistema_nao_repetem_o_horario(admin_logado):
+    agendamento = criar(expressao_cron="0 9 * * *")
+
+    conteudo = admin_logado.get(url("change", agendamento)).content.decode()
+
+    assert "<li>qui 26/11/2026 09:00 (UTC−03:00, America/Sao_Paulo)</li>" in conteudo
+    assert " em America/Sao_Paulo (" not in conteudo
+
+
+def test_historico_de_agendamentos_em_fusos_diferentes_fica_num_fuso_so(admin_logado, settings):
+    # A system zone with daylight saving: each instant carries the offset in force at that instant.
+    settings.TIME_ZONE = "America/New_York"
+    lisboa = criar(nome="Lisboa", expressao_cron="0 9 * * *", fuso_horario="Europe/Lisbon")
+    toquio = criar(nome="Tóquio", expressao_cron="0 9 * * *", fuso_horario="Asia/Tokyo")
+    AgendamentoExecucaoFactory(
+        agendamento=lisboa, status=S.SUCESSO, inicio=dt.datetime(2026, 3, 7, 9, tzinfo=dt.UTC), fim=None
+    )
+    de_toquio = AgendamentoExecucaoFactory(
+        agendamento=toquio,
+        status=S.SUCESSO,
+        inicio=dt.datetime(2026, 3, 9, 0, tzinfo=dt.UTC),
+        fim=dt.datetime(2026, 3, 9, 0, 5, tzinfo=dt.UTC),
+    )
+
+    lista = linhas_da_lista(admin_logado.get(reverse("admin:agendamentos_agendamentoexecucao_changelist")))
+    pagina_lisboa = admin_logado.get(url("change", lisboa)).content.decode()
+
+    assert sorted((linha["agendamento"], linha["inicio_formatado"]) for linha in lista) == [
+        ("Lisboa", "07/03/2026 04:00 (UTC−05:00, America/New_York)"),
+        ("Tóquio", "08/03/2026 20:00 (UTC−04:00, America/New_York)"),
+    ]
+    assert "07/03/2026 04:00 (UTC−05:00, America/New_York)" in pagina_lisboa
+    execucao = admin_logado.get(reverse("admin:agendamentos_agendamentoexecucao_change", args=[de_toquio.pk]))
+    assert campo_somente_leitura(execucao, "inicio_formatado") == "08/03/2026 20:00 (UTC−04:00, America/New_York)"
+    assert campo_somente_leitura(execucao, "fim_formatado") == "08/03/2026 20:05 (UTC−04:00, America/New_York)"
 
 
 def test_pagina_avisa_da_regra_e_quando_dia_e_semana_estao_preenchidos(admin_logado):
@@ -156,7 +200,7 @@ def test_pagina_avisa_da_regra_e_quando_dia_e_semana_estao_preenchidos(admin_log
     conteudo = admin_logado.get(url("change", agendamento)).content.decode()
 
     assert "(somente quando o dia do mês e o dia da semana coincidem)" in conteudo
-    assert "seg 01/02/2027 09:00 (UTC-03:00)" in conteudo
+    assert "seg 01/02/2027 09:00 (UTC−03:00, America/Sao_Paulo)" in conteudo
 
 
 def test_lista_mostra_descricao_proxima_execucao_e_situacao_da_ultima(admin_logado):
@@ -169,10 +213,13 @@ def test_lista_mostra_descricao_proxima_execucao_e_situacao_da_ultima(admin_loga
     conteudo = resposta.content.decode()
     assert "<code>0 0 1 * *</code>" in conteudo
     assert "Às 00:00, no dia 1 do mês" in conteudo
-    assert "01/12/2026 00:00 (UTC-03:00)" in conteudo
+    assert "01/12/2026 00:00 (UTC−03:00, America/Sao_Paulo)" in conteudo
     assert ">Sucesso</span>" in conteudo
     [linha] = linhas_da_lista(resposta)
-    assert (linha["proxima"], linha["ultima_situacao_badge"]) == ("01/12/2026 00:00 (UTC-03:00)", "Sucesso")
+    assert (linha["proxima"], linha["ultima_situacao_badge"]) == (
+        "01/12/2026 00:00 (UTC−03:00, America/Sao_Paulo)",
+        "Sucesso",
+    )
 
 
 def test_historico_aparece_na_pagina_do_agendamento_mais_recente_primeiro(admin_logado):

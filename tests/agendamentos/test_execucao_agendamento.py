@@ -345,3 +345,19 @@ def test_dois_disparos_simultaneos_rodam_uma_vez_so(tipo_de_teste):
     assert AgendamentoExecucao.objects.count() == 1
     agendamento.refresh_from_db()
     assert agendamento.total_execucoes == 1
+
+
+@pytest.mark.django_db
+def test_cada_execucao_diz_no_log_em_info_como_terminou(tipo_de_teste, caplog):
+    caplog.set_level("INFO", logger="agendamentos")
+    agendamento = criar(nome="Limpeza da madrugada")
+
+    agendamento_executar(agendamento=agendamento)
+    tipo_de_teste.erro = ErroDeNegocio("Pasta sem permissão.")
+    agendamento_executar(agendamento=agendamento)
+
+    linhas = [r.getMessage() for r in caplog.records if r.name == "agendamentos.services.execucao"]
+    assert [r.levelname for r in caplog.records if r.name == "agendamentos.services.execucao"] == ["INFO", "INFO"]
+    assert linhas[0].startswith("Agendamento “Limpeza da madrugada” executado com sucesso em ")
+    assert linhas[1].startswith("Agendamento “Limpeza da madrugada” falhou depois de ")
+    assert linhas[1].endswith(": Pasta sem permissão.")

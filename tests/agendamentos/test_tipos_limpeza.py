@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.apps import apps
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.tipos import TIPOS, limpeza
@@ -45,7 +44,6 @@ def test_apaga_so_o_que_passou_da_retencao(guardados):
     assert resultado == {
         "linhas_de_log": 5,
         "historico_agendamentos": 2,
-        "eventos": 0,
         "antes_de": (AGORA - dt.timedelta(days=30)).isoformat(),
     }
     assert set(ExecucaoLog.objects.values_list("pk", flat=True)) == {x.pk for x in guardados["linhas"]["recentes"]}
@@ -77,7 +75,7 @@ def test_rodar_de_novo_nao_apaga_mais_nada(guardados):
 
     resultado = LIMPEZA.executar(parametros={"dias_retencao": 30}, agora=AGORA, fuso="America/Sao_Paulo", por=None)
 
-    assert (resultado["linhas_de_log"], resultado["historico_agendamentos"], resultado["eventos"]) == (0, 0, 0)
+    assert (resultado["linhas_de_log"], resultado["historico_agendamentos"]) == (0, 0)
 
 
 def test_retencao_padrao_e_de_noventa_dias(guardados):
@@ -87,24 +85,3 @@ def test_retencao_padrao_e_de_noventa_dias(guardados):
 
     assert resultado["linhas_de_log"] == 1
     assert ExecucaoLog.objects.count() == 7
-
-
-@pytest.mark.skipif(
-    not apps.is_installed("django_eventstream"),
-    reason="django_eventstream ainda não está em INSTALLED_APPS: entra com as atualizações ao vivo",
-)
-def test_eventos_ao_vivo_guardados_antigos_sao_apagados_e_os_contadores_ficam():
-    from django_eventstream.models import Event, EventCounter
-
-    velho = Event.objects.create(channel="painel", type="message", data="{}")
-    novo = Event.objects.create(channel="painel", type="message", data="{}")
-    # The first save of a channel also stores a placeholder event 0, as old as the first event.
-    Event.objects.exclude(pk=novo.pk).update(created=VELHO)
-    Event.objects.filter(pk=novo.pk).update(created=RECENTE)
-
-    resultado = LIMPEZA.executar(parametros={"dias_retencao": 30}, agora=AGORA, fuso="America/Sao_Paulo", por=None)
-
-    assert resultado["eventos"] == 2
-    assert list(Event.objects.values_list("pk", flat=True)) == [novo.pk]
-    assert not Event.objects.filter(pk=velho.pk).exists()
-    assert EventCounter.objects.get(name="painel").value == 2

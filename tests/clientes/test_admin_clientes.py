@@ -70,3 +70,13 @@ def test_busca_de_cliente_acha_pela_conta(client, leitor):
     resposta = client.get(url("changelist"), {"q": "98765-4"})
 
     assert list(resposta.context["cl"].result_list) == [cliente]
+
+
+def test_pagina_do_cliente_explica_que_o_dia_de_emissao_substitui_o_da_operadora(client, operador):
+    cliente = ClienteFactory()
+    client.force_login(operador)
+
+    resposta = client.get(url("change", cliente.pk))
+
+    assert 'name="dia_emissao"' in resposta.content.decode()
+    assert "em branco, vale o da operadora" in resposta.content.decode()

@@ -13,9 +13,16 @@ from brm.usuarios.papeis import GRUPOS
 from clientes.models import Cliente
 from operadoras.models import Operadora
 from processos.models import Processo
-from tests.factories import UsuarioFactory
+from tests.factories import ConfiguracaoRPAFactory, UsuarioFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def robos_sem_simulador_local(db):
+    # The demo month has tests of its own (test_demo_mes.py); here a robot API that is not the local simulator
+    # leaves it out, and these tests see the records alone.
+    ConfiguracaoRPAFactory(url_base="http://robos.exemplo.invalid:8000", token="x")
 
 
 def _seed(*args: str) -> str:

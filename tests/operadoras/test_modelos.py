@@ -76,3 +76,31 @@ def test_operadora_sem_robo_terceirizado_passa_no_full_clean():
 
     # What full_clean accepts, the database's own rules accept too.
     assert set(Operadora.objects.values_list("codigo", "rpa_terceirizado")) == {("vivo", False), ("terceira", True)}
+
+
+@pytest.mark.parametrize("dia", [0, 29])
+def test_dia_de_emissao_da_operadora_fora_de_1_a_28_e_recusado(dia):
+    with recusado_pelo_banco("operadora_dia_emissao_valido"):
+        OperadoraFactory(dia_emissao=dia)
+
+    assert not Operadora.objects.exists()
+
+
+@pytest.mark.parametrize("dia", [None, 1, 28])
+def test_dia_de_emissao_da_operadora_vazio_ou_de_1_a_28_e_aceito(dia):
+    operadora = Operadora(nome="Vivo", codigo="vivo", dia_emissao=dia)
+
+    operadora.full_clean()
+    operadora.save()
+
+    operadora.refresh_from_db()
+    assert operadora.dia_emissao == dia
+
+
+def test_full_clean_recusa_dia_de_emissao_29_que_nao_existe_em_fevereiro():
+    operadora = Operadora(nome="Vivo", codigo="vivo", dia_emissao=29)
+
+    with pytest.raises(ValidationError) as info:
+        operadora.full_clean()
+
+    assert list(info.value.message_dict) == ["dia_emissao"]

@@ -10,8 +10,8 @@ from brm.common.errors import ErroDeNegocio
 
 class Command(BaseCommand):
     help = (
-        "Apaga, em lotes, linhas de log dos robôs, histórico de agendamentos e eventos ao vivo guardados mais "
-        "antigos que a retenção. A linha do tempo dos processos nunca é apagada."
+        "Apaga, em lotes, linhas de log dos robôs e histórico de agendamentos mais antigos que a retenção. "
+        "A linha do tempo dos processos nunca é apagada."
     )
 
     def add_arguments(self, parser):
@@ -29,8 +29,7 @@ class Command(BaseCommand):
         antes_de = timezone.localtime(parse_datetime(resultado["antes_de"]))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Apagados de antes de {antes_de:%d/%m/%Y %H:%M}: {resultado['linhas_de_log']} linhas de log, "
-                f"{resultado['historico_agendamentos']} execuções de agendamentos e {resultado['eventos']} "
-                "eventos ao vivo guardados."
+                f"Apagados de antes de {antes_de:%d/%m/%Y %H:%M}: {resultado['linhas_de_log']} linhas de log e "
+                f"{resultado['historico_agendamentos']} execuções de agendamentos."
             )
         )

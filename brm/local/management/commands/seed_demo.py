@@ -6,7 +6,10 @@ from brm.usuarios.models import Usuario
 
 
 class Command(BaseCommand):
-    help = "Cria dados de demonstração (operadoras, clientes, um usuário por papel, processos do mês). Idempotente."
+    help = (
+        "Cria dados de demonstração (operadoras, clientes, um usuário por papel, processos do mês) e leva parte do "
+        "mês por todas as situações com os serviços reais e o simulador de robôs. Idempotente."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -31,6 +34,8 @@ class Command(BaseCommand):
                 f"{resultado.usuarios} usuários novos, {resultado.processos_criados} processos criados."
             )
         )
+        mes = resultado.mes
+        self.stdout.write(self.style.SUCCESS(mes.resumo()) if mes.criado else mes.resumo())
         self._listar_logins()
 
     def _listar_logins(self):
