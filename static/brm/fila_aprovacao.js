@@ -198,6 +198,74 @@
     }
   });
 
+  // Live: what others decide meanwhile ---------------------------------------------------------------------------
+
+  // The painel channel carries every status change. A row that leaves the queue is marked, the open invoice
+  // says so at once, and new invoices are announced; the page itself is never rebuilt under the reader.
+  const avisoAoVivo = document.getElementById("fila-ao-vivo");
+  let novas = 0;
+
+  function mostrarAoVivo(texto, comRecarregar) {
+    avisoAoVivo.textContent = texto;
+    if (comRecarregar) {
+      const link = document.createElement("a");
+      link.id = "fila-recarregar";
+      link.href = window.location.href;
+      link.textContent = "Recarregar a fila";
+      avisoAoVivo.append(" ", link);
+    }
+    avisoAoVivo.hidden = false;
+  }
+
+  function aoMudarProcesso(evento) {
+    if (enviando) {
+      return;
+    }
+    let dados;
+    try {
+      dados = JSON.parse(evento.data);
+    } catch (erro) {
+      return;
+    }
+    const linha = Array.from(raiz.querySelectorAll("tr.fila-linha")).find(function (tr) {
+      return tr.dataset.processoId === dados.id;
+    });
+    if (dados.status !== "AGUARDANDO_APROVACAO") {
+      if (!linha || linha.dataset.saiu) {
+        return;
+      }
+      linha.dataset.saiu = "1";
+      const marca = document.createElement("span");
+      marca.className = "fila-alerta fila-saiu";
+      marca.textContent = "Saiu da fila: " + dados.status_rotulo;
+      linha.cells[1].append(marca);
+      if (dados.id === raiz.dataset.aberto) {
+        mostrarAoVivo(
+          "Esta fatura acabou de ser decidida por outra pessoa (agora: " + dados.status_rotulo +
+            "). Tecle j para seguir para a próxima.",
+          false,
+        );
+      }
+      return;
+    }
+    const competencia = raiz.dataset.competencia;
+    if (!linha && dados.de !== dados.status && (!competencia || String(dados.competencia).startsWith(competencia))) {
+      novas += 1;
+      mostrarAoVivo(
+        novas === 1 ? "Chegou uma fatura nova para aprovar." : "Chegaram " + novas + " faturas novas para aprovar.",
+        true,
+      );
+    }
+  }
+
+  if (raiz.dataset.urlEventos && "EventSource" in window) {
+    const fonte = new EventSource(raiz.dataset.urlEventos);
+    fonte.addEventListener("processo", aoMudarProcesso);
+    window.addEventListener("pagehide", function () {
+      fonte.close();
+    });
+  }
+
   // The PDF -------------------------------------------------------------------------------------------------------
 
   const MAXIMO_DE_PAGINAS = 30;
