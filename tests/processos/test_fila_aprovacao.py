@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from brm.common.errors import ErroDeNegocio
+from brm.eventos.canais import CANAL_PAINEL, pode_ler_canal
 from processos.models import Execucao, Processo, ProcessoEvento
 from processos.selectors import (
     fila_anterior,
@@ -120,6 +121,11 @@ def test_fila_abre_para_aprovadores_e_administradores(client, request, papel):
     assert aberto(resposta) == processo
 
 
+@pytest.mark.parametrize("papel", ["aprovador", "admin_user"])
+def test_quem_usa_a_fila_le_o_canal_ao_vivo_que_ela_escuta(request, papel):
+    assert pode_ler_canal(request.getfixturevalue(papel), CANAL_PAINEL)
+
+
 def test_processos_tem_link_para_a_fila_so_para_quem_aprova(client, aprovador, leitor):
     client.force_login(aprovador)
     assert FILA in client.get(reverse("admin:processos_processo_changelist")).content.decode()
@@ -209,6 +215,7 @@ def test_fatura_aberta_mostra_valor_vencimento_numero_e_pdf(client, aprovador):
     assert "+23,5%" in conteudo
     assert reverse("admin:processos_processo_fatura", args=[processo.pk]) in conteudo
     assert "vendor/pdfjs/pdf.min.mjs" in conteudo
+    assert f'data-url-eventos="{reverse("eventos:canal", args=["painel"])}"' in conteudo
     for controle in ('id="fila-atalhos"', 'aria-keyshortcuts="a"', 'aria-keyshortcuts="r"', 'id="fila-justificativa"'):
         assert controle in conteudo
 
