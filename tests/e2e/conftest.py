@@ -89,4 +89,5 @@ def sem_violacoes_graves(pagina, nome: str) -> None:
         for v in resultado["violations"]
         if v["impact"] in ("serious", "critical")
     ]
-    assert not graves, f"{nome}: violações graves de acessibilidade:\n{json.dumps(graves, indent=2, ensure_ascii=False)}"
+    detalhe = json.dumps(graves, indent=2, ensure_ascii=False)
+    assert not graves, f"{nome}: violações graves de acessibilidade:\n{detalhe}"
