@@ -486,3 +486,11 @@ def test_consultas_nao_crescem_com_os_processos(client, admin_user, relogio):
 
     assert valores(client.get(PAINEL))["TOTAL"] == 50
     assert com_50 == com_5
+
+
+def test_quem_aprova_tem_o_caminho_da_fila_de_aprovacao_no_painel(client, aprovador, operador):
+    client.force_login(aprovador)
+    assert reverse("processos:fila_aprovacao") in client.get(PAINEL).content.decode()
+
+    client.force_login(operador)
+    assert reverse("processos:fila_aprovacao") not in client.get(PAINEL).content.decode()
