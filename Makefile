@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/agendamento_latencia.py
 	$(BIN)/python bench/caos.py
 	$(BIN)/python bench/listas.py
+	$(BIN)/python bench/aprovacao.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ urlpatterns = [
     # The admin's login, landing on the painel when no `next` is given; ahead of the admin's own route.
     path("admin/login/", entrar),
     path("admin/", admin.site.urls),
+    path("", include("processos.urls")),
     path("eventos/", include("brm.eventos.urls")),
 ]
 

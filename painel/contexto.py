@@ -14,10 +14,9 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
-from agendamentos.admin import quando
 from agendamentos.selectors import agendamentos_ativos, agendamentos_proximas_execucoes
 from brm.common.admin import badge_status, truncar
-from brm.common.formatacao import formatar_competencia, formatar_moeda
+from brm.common.formatacao import formatar_competencia, formatar_instante, formatar_moeda
 from processos.models import Execucao, Processo
 from processos.selectors import (
     execucoes_ativas,
@@ -274,7 +273,7 @@ def painel_montar(*, competencia: dt.date, agora: dt.datetime, dias_vencimento: 
         {
             "agendamento": agendamento,
             "url": reverse("admin:agendamentos_agendamento_change", args=[agendamento.pk]),
-            "quando": quando(instante, agendamento.fuso_horario, com_dia=True),
+            "quando": formatar_instante(instante, com_dia_da_semana=True),
             "instante": instante,
         }
         for agendamento, instante in agendamentos[:LIMITE_LINHAS]

@@ -72,6 +72,14 @@ class Processo(BaseModel):
             models.Index(fields=["status", "competencia", "cliente"], include=["id"], name="processo_status_comp_idx"),
             models.Index(fields=["valor_total", "competencia", "cliente"], include=["id"], name="processo_valor_idx"),
             models.Index(fields=["numero_fatura"], name="processo_numero_fatura_idx"),
+            # The approval queue: the same file in another process is flagged (`processos.selectors.aprovacao`).
+            models.Index(fields=["fatura_sha256"], name="processo_fatura_sha256_idx"),
+            # The approval queue in its order, soonest due date first: a small index of the invoices waiting.
+            models.Index(
+                fields=["vencimento", "competencia", "id"],
+                condition=models.Q(status="AGUARDANDO_APROVACAO"),
+                name="processo_fila_aprovacao_idx",
+            ),
         ]
         permissions = [
             ("aprovar_processo", "Pode aprovar ou rejeitar faturas"),

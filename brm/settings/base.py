@@ -164,6 +164,9 @@ FERNET_KEYS = env.list("FERNET_KEYS", default=[])
 # ------------------------------------------------------------------------------
 # Largest invoice accepted by a manual upload, in bytes.
 BRM_FATURA_TAMANHO_MAXIMO = env.int("BRM_FATURA_TAMANHO_MAXIMO", default=20 * 1024 * 1024)
+# Approving an invoice whose amount changed more than this percentage (up or down) against the same client's
+# invoice of the month before asks for a justification (docs/aprovacao.md).
+BRM_APROVACAO_VARIACAO_ALERTA_PCT = env.float("BRM_APROVACAO_VARIACAO_ALERTA_PCT", default=20.0)
 # The painel lists invoices waiting approval whose due date is at most this many days away (overdue included).
 BRM_PAINEL_VENCIMENTO_DIAS = env.int("BRM_PAINEL_VENCIMENTO_DIAS", default=5)
 # Demo data (seed_demo) with documented passwords is allowed only where this is on (local settings).

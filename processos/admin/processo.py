@@ -17,6 +17,7 @@ from brm.common.paginacao import ListaGrandeMixin
 from ..models import Execucao, Processo
 from ..selectors import (
     ORDEM_PROCESSOS,
+    processo_alertas,
     processo_pode_receber_fatura,
     processo_pode_ser_aprovado,
     processos_buscar,
@@ -181,10 +182,13 @@ class ProcessoAdmin(
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            pode_aprovar = self.has_aprovar_permission(request) and processo_pode_ser_aprovado(obj)
             context.update(
                 situacao_badge=badge_status(obj),
                 pode_enviar_fatura=self.has_enviar_fatura_permission(request) and processo_pode_receber_fatura(obj),
-                pode_aprovar=self.has_aprovar_permission(request) and processo_pode_ser_aprovado(obj),
+                pode_aprovar=pode_aprovar,
+                # A flagged invoice is approved with a justification: the button asks for it.
+                alertas_aprovacao=processo_alertas(obj) if pode_aprovar else None,
                 **self.contexto_dos_robos(request, obj),
                 **self.contexto_da_pagina(request, obj),
                 show_save=False,
@@ -197,6 +201,7 @@ class ProcessoAdmin(
         extra_context = {
             **(extra_context or {}),
             "pode_criar_mensais": self.has_criar_processos_mensais_permission(request),
+            "pode_aprovar": self.has_aprovar_permission(request),
         }
         return super().changelist_view(request, extra_context)
 

@@ -126,7 +126,7 @@ class PaginasDoProcessoMixin:
         if not self.has_aprovar_permission(request):
             raise PermissionDenied
         try:
-            processo_aprovar(processo=processo, por=request.user)
+            processo_aprovar(processo=processo, por=request.user, justificativa=request.POST.get("justificativa", ""))
         except ErroDeNegocio as erro:
             self.message_user(request, erro.mensagem, messages.ERROR)
         else:

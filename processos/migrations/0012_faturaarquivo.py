@@ -1,8 +1,5 @@
 """Every invoice file a process has had: the table, and rows for the files that processes already hold.
 
-Numbered 0012 while another branch adds 0011 (an index on `fatura_sha256`); both depend on 0010 and the
-merge renumbers them.
-
 The data step writes one row per process that holds an invoice now (waiting approval, or approved). The
 files of invoices rejected before this table existed stayed in storage under the name the upload chose
 (`faturas/<AAAA-MM>/<process id>-<start of the sha256>.pdf`), but nothing pointed to them: they are found by
@@ -162,7 +159,7 @@ def arquivos_das_faturas_criar(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('processos', '0010_execucao_ocupa_robo'),
+        ('processos', '0011_indices_da_fila_de_aprovacao'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

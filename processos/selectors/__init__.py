@@ -1,5 +1,7 @@
 """Reads of the processos app: every query of processes, executions and their logs lives here.
 
+- `aprovacao`: the approval queue, its order, and the flags of an invoice (a large change against last
+  month, a file another process already has), shared by the queue page, the approval service and the admin.
 - `processos`: what can be done to a process now (and why not), download candidates, last month's invoice,
   the month in numbers.
 - `listas`: what lists, pages and searches show, shaped for the indexes that serve them.
@@ -7,6 +9,22 @@
   the robot's jobs now and the failures still to re-run.
 """
 
+from .aprovacao import (
+    ORDEM_FILA,
+    AlertasDaFatura,
+    ChaveNaFila,
+    aprovacao_limite_variacao,
+    fila_anterior,
+    fila_aprovacao,
+    fila_chave,
+    fila_competencias,
+    fila_posicao,
+    fila_seguinte,
+    processo_alertas,
+    processo_duplicatas,
+    processo_enviado_por,
+    processos_alertas,
+)
 from .listas import (
     ORDEM_EXECUCOES,
     ORDEM_LOGS,
@@ -41,6 +59,7 @@ from .processos import (
     ROTULOS_SEM_DOWNLOAD,
     SEM_ROBO,
     ResumoDoMes,
+    competencia_anterior,
     execucao_pode_ser_cancelada,
     execucao_pode_ser_reexecutada,
     execucoes_log_anteriores_a,
@@ -61,18 +80,23 @@ from .processos import (
 )
 
 __all__ = [
+    "AlertasDaFatura",
+    "ChaveNaFila",
     "ContagemDaOperadora",
     "ContagemDoMes",
     "EM_ANDAMENTO",
     "FORA_DE_SITUACAO",
     "INATIVO",
     "ORDEM_EXECUCOES",
+    "ORDEM_FILA",
     "ORDEM_LOGS",
     "ORDEM_LOGS_DA_EXECUCAO",
     "ORDEM_PROCESSOS",
     "ROTULOS_SEM_DOWNLOAD",
     "ResumoDoMes",
     "SEM_ROBO",
+    "aprovacao_limite_variacao",
+    "competencia_anterior",
     "eventos_buscar",
     "execucao_log_ultimas",
     "execucao_logs_buscar",
@@ -85,8 +109,17 @@ __all__ = [
     "execucoes_falhas_a_reexecutar",
     "execucoes_lista",
     "execucoes_log_anteriores_a",
+    "fila_anterior",
+    "fila_aprovacao",
+    "fila_chave",
+    "fila_competencias",
+    "fila_posicao",
+    "fila_seguinte",
     "frase_sem_download",
+    "processo_alertas",
     "processo_anterior",
+    "processo_duplicatas",
+    "processo_enviado_por",
     "processo_data_esperada",
     "processo_execucoes_em_andamento",
     "processo_motivo_sem_download",
@@ -96,6 +129,7 @@ __all__ = [
     "processo_pode_ser_rejeitado",
     "processo_recusa_execucao",
     "processo_tipos_em_andamento",
+    "processos_alertas",
     "processos_atrasados",
     "processos_buscar",
     "processos_candidatos_download",

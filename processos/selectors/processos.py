@@ -108,9 +108,14 @@ def processo_tipos_em_andamento(processo: Processo) -> set[str]:
     return set(processo.execucoes.filter(status__in=Execucao.ATIVOS).values_list("tipo", flat=True))
 
 
+def competencia_anterior(competencia: dt.date) -> dt.date:
+    """The first day of the month before `competencia`."""
+    return (competencia - dt.timedelta(days=1)).replace(day=1)
+
+
 def processo_anterior(processo: Processo) -> Processo | None:
     """The same client's process of the month before (for the change against last month's invoice)."""
-    mes_anterior = (processo.competencia - dt.timedelta(days=1)).replace(day=1)
+    mes_anterior = competencia_anterior(processo.competencia)
     return Processo.objects.filter(cliente_id=processo.cliente_id, competencia=mes_anterior).first()
 
 

@@ -2,7 +2,8 @@
 
 Every transition checks the user's permission and the table, claims the row with a conditional
 `UPDATE ... WHERE status = <expected>` (so two people cannot both win), and writes a `ProcessoEvento`
-in the same transaction.
+in the same transaction. Approving has rules of its own (who may approve, when a justification is needed),
+read from `processos.selectors.aprovacao` so the queue page shows the same rule it enforces.
 """
 
 import datetime as dt
@@ -24,6 +25,7 @@ from brm.usuarios.models import Usuario
 
 from ..models import Execucao, FaturaArquivo, Processo, ProcessoEvento
 from ..regras import TRANSICOES
+from ..selectors.aprovacao import processo_alertas, processo_enviado_por
 from .ao_vivo import processo_publicar
 from .faturas import fatura_arquivo_decidir, fatura_arquivo_registrar
 from .pedido import execucao_cancelar_pelo_envio_manual, execucao_download_ativo_travar, execucao_solicitar
@@ -39,25 +41,34 @@ def _exigir_permissao(por: Usuario | None, permissao: str, acao: str) -> None:
         raise ErroDeNegocio(f"Você não tem permissão para {acao}.", codigo=ErroDeNegocio.PERMISSAO)
 
 
-def _transicionar(
-    *, processo: Processo, para: str, por: Usuario | None, acao: str, motivo: str = "", campos: dict | None = None
-) -> Processo:
-    """Move `processo` to `para` if the table allows it and nobody changed it meanwhile."""
+def _exigir_transicao(processo: Processo, para: str, acao: str) -> None:
     de = processo.status
     if para not in TRANSICOES.get(de, ()):
         raise ErroDeNegocio(
             f"Um processo em “{S(de).label}” não pode ser {acao}.",
             dados={"status": de, "para": para},
         )
+
+
+def _alterado_por_outra_pessoa(de: str, para: str) -> ErroDeNegocio:
+    return ErroDeNegocio(
+        "Este processo acabou de ser alterado por outra pessoa. Recarregue a página e confira a situação atual.",
+        dados={"status": de, "para": para, "alterado": True},
+    )
+
+
+def _transicionar(
+    *, processo: Processo, para: str, por: Usuario | None, acao: str, motivo: str = "", campos: dict | None = None
+) -> Processo:
+    """Move `processo` to `para` if the table allows it and nobody changed it meanwhile."""
+    de = processo.status
+    _exigir_transicao(processo, para, acao)
     alterados = Processo.objects.filter(pk=processo.pk, status=de).update(
         status=para, updated_at=timezone.now(), **(campos or {})
     )
     if not alterados:
         # Someone else moved it between our read and this update: nothing is written.
-        raise ErroDeNegocio(
-            "Este processo acabou de ser alterado por outra pessoa. Recarregue a página e confira a situação atual.",
-            dados={"status": de, "para": para},
-        )
+        raise _alterado_por_outra_pessoa(de, para)
     ProcessoEvento.objects.create(processo=processo, de=de, para=para, por=por, motivo=motivo)
     processo.refresh_from_db()
     processo_publicar(processo=processo, de=de)
@@ -65,14 +76,41 @@ def _transicionar(
 
 
 @transaction.atomic
-def processo_aprovar(*, processo: Processo, por: Usuario) -> Processo:
-    """The invoice is right: the process waits for the SAT upload, which is queued at once."""
+def processo_aprovar(*, processo: Processo, por: Usuario, justificativa: str = "") -> Processo:
+    """The invoice is right: the process waits for the SAT upload, which is queued at once.
+
+    `processo` is the process as the person saw it. Refused, with nothing changed, when it has moved since
+    (someone else decided first), when `por` put this invoice in by hand (another person must look at it),
+    and when the invoice is flagged (`processo_alertas`: a large change against last month, a file another
+    process has) and no `justificativa` is given. The justification is the approval's reason in the timeline.
+    """
     _exigir_permissao(por, "processos.aprovar_processo", "aprovar faturas")
+    para = S.AGUARDANDO_ENVIO_SAT
+    _exigir_transicao(processo, para, "aprovado")
+    # The checks below read what the person saw; if it is stale, that is the one thing worth saying.
+    if not Processo.objects.filter(pk=processo.pk, status=processo.status).exists():
+        raise _alterado_por_outra_pessoa(processo.status, para)
+    enviado_por = processo_enviado_por(processo)
+    if por is not None and enviado_por is not None and enviado_por.pk == por.pk:
+        raise ErroDeNegocio(
+            "Você enviou esta fatura manualmente, então não pode aprová-la: outra pessoa precisa conferi-la.",
+            codigo=ErroDeNegocio.PERMISSAO,
+            dados={"enviado_por": enviado_por.pk},
+        )
+    justificativa = (justificativa or "").strip()
+    alertas = processo_alertas(processo)
+    if alertas.sinalizada and not justificativa:
+        raise ErroDeNegocio(
+            f"Para aprovar esta fatura, informe uma justificativa: {'; '.join(alertas.motivos)}.",
+            codigo=ErroDeNegocio.INVALIDO,
+            dados={"justificativa_obrigatoria": True, "alertas": alertas.motivos},
+        )
     processo = _transicionar(
         processo=processo,
-        para=S.AGUARDANDO_ENVIO_SAT,
+        para=para,
         por=por,
         acao="aprovado",
+        motivo=justificativa,
         campos={"aprovado_por": por, "aprovado_em": timezone.now(), "motivo_rejeicao": ""},
     )
     # The SAT upload is queued in the same transaction: an approved invoice never waits for someone to remember.

@@ -314,11 +314,11 @@ def test_proximos_agendamentos_com_data_hora_e_fuso(admin_logado, mes):
 
     conteudo = admin_logado.get(PAINEL).content.decode()
 
-    lisboa = conteudo.index("dom 15/11/2026 16:00 (UTC+00:00)")
-    noturno = conteudo.index("seg 16/11/2026 02:00 (UTC-03:00)")
-    mensal = conteudo.index("ter 01/12/2026 00:00 (UTC-03:00)")
+    # One clock for every schedule, whatever its own zone: Lisbon's 16:00 is 13:00 in São Paulo.
+    lisboa = conteudo.index("dom 15/11/2026 13:00 (UTC−03:00, America/Sao_Paulo)")
+    noturno = conteudo.index("seg 16/11/2026 02:00 (UTC−03:00, America/Sao_Paulo)")
+    mensal = conteudo.index("ter 01/12/2026 00:00 (UTC−03:00, America/Sao_Paulo)")
     assert lisboa < noturno < mensal
-    assert "Europe/Lisbon" in conteudo
     assert "Relatório desligado" not in conteudo
     assert f'href="{reverse("admin:agendamentos_agendamento_change", args=[mes["noturno"].pk])}"' in conteudo
     assert (
@@ -486,3 +486,11 @@ def test_consultas_nao_crescem_com_os_processos(client, admin_user, relogio):
 
     assert valores(client.get(PAINEL))["TOTAL"] == 50
     assert com_50 == com_5
+
+
+def test_quem_aprova_tem_o_caminho_da_fila_de_aprovacao_no_painel(client, aprovador, operador):
+    client.force_login(aprovador)
+    assert reverse("processos:fila_aprovacao") in client.get(PAINEL).content.decode()
+
+    client.force_login(operador)
+    assert reverse("processos:fila_aprovacao") not in client.get(PAINEL).content.decode()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,10 +40,13 @@ def upload(nome: str = "fatura.pdf", conteudo: bytes = PDF_MINIMO) -> SimpleUplo
 
 @pytest.fixture
 def aguardando_aprovacao(operador, pdf):
+    numeros = itertools.count(1)
+
     def _criar(**kwargs) -> Processo:
         return processo_registrar_fatura(
             processo=ProcessoFactory(**kwargs),
-            arquivo=pdf(),
+            # A file of its own: the same file in two processes is flagged, and approving it asks for a reason.
+            arquivo=pdf(conteudo=PDF_MINIMO + f"%{next(numeros)}\n".encode()),
             por=operador,
             nome_original="fatura.pdf",
             valor_total=Decimal("99.90"),

@@ -212,11 +212,13 @@ def test_linha_do_tempo_junta_eventos_e_execucoes_em_ordem_com_links(client, lei
 
 
 def test_pagina_do_processo_faz_as_mesmas_consultas_com_uma_ou_varias_faturas(client, admin_user, enviar, aprovador):
-    uma = enviar(ProcessoFactory())
+    # Both wait approval (the page asks for the approval's flags then); one has had three more files before.
+    uma = enviar(ProcessoFactory(), conteudo=PDF_MINIMO + b"% uma")
     varias = ProcessoFactory()
-    for conteudo in (PDF_MINIMO, OUTRO_PDF, PDF_MINIMO + b" "):
-        varias = enviar(varias, conteudo=conteudo)
+    for indice in range(3):
+        varias = enviar(varias, conteudo=PDF_MINIMO + f"% rejeitada {indice}".encode())
         varias = processo_rejeitar(processo=varias, por=aprovador, motivo="Errada.")
+    varias = enviar(varias, conteudo=PDF_MINIMO + b"% atual")
     client.force_login(admin_user)
     client.get(url("change", uma))
 

@@ -1,0 +1,93 @@
+"""Browser tests: Playwright driving Debian's chromium against the real system, started for each test: the
+ASGI web process (uvicorn), a Celery worker and beat on this run's queue and database, and the robot
+simulator as a real HTTP server. Pages are checked by axe-core (vendored under static/vendor/)."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from brm.usuarios.models import Usuario
+from tests.factories import UsuarioFactory
+from tests.integracao.conftest import (  # noqa: F401  (fixtures)
+    celery_processos,
+    configuracao_rpa,
+    opcoes_simulador,
+    redis_real,
+)
+
+CHROMIUM = os.environ.get("BRM_CHROMIUM", "/usr/bin/chromium")
+AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js"
+SENHA = "senha-teste-123"
+# Long enough for a worker, a robot job and the page to catch up on a busy 2-core machine.
+PRAZO_MS = 30_000
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(scope="session")
+def navegador():
+    from playwright.sync_api import sync_playwright
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"Os testes de navegador precisam do chromium em {CHROMIUM}: instale com `apt-get install chromium` "
+            "(o `make test` e o CI o instalam quando rodam como root)."
+        )
+    with sync_playwright() as playwright:
+        navegador = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield navegador
+        navegador.close()
+
+
+@pytest.fixture
+def sistema(celery_processos, simulador, configuracao_rpa):  # noqa: F811
+    """The whole system for one test; the web process's address in `.url`."""
+    celery_processos.worker(concorrencia=2)
+    celery_processos.beat()
+    web = celery_processos.web()
+    celery_processos.url = web.url
+    return celery_processos
+
+
+@pytest.fixture
+def pagina(navegador, sistema):
+    contexto = navegador.new_context(
+        base_url=sistema.url, locale="pt-BR", timezone_id="America/Sao_Paulo", viewport={"width": 1400, "height": 900}
+    )
+    contexto.set_default_timeout(PRAZO_MS)
+    pagina = contexto.new_page()
+    erros: list[str] = []
+    pagina.on("pageerror", lambda erro: erros.append(str(erro)))
+    yield pagina
+    contexto.close()
+    assert not erros, f"Erros de JavaScript na página: {erros}"
+
+
+def pessoa(papel: str, email: str) -> Usuario:
+    return UsuarioFactory(papel=papel, email=email, password=SENHA)
+
+
+def entrar(pagina, usuario: Usuario, proxima: str = "/") -> None:
+    """Sign in through the login page, as a person does, and land on `proxima`."""
+    pagina.goto(f"/admin/login/?next={proxima}")
+    pagina.get_by_label("E-mail").fill(usuario.email)
+    pagina.get_by_label("Senha").fill(SENHA)
+    pagina.get_by_role("button", name="Acessar").click()
+    pagina.wait_for_url(f"**{proxima}*")
+
+
+def sem_violacoes_graves(pagina, nome: str) -> None:
+    """axe-core finds no serious or critical accessibility violation on the page as it is now."""
+    if not pagina.evaluate("typeof window.axe !== 'undefined'"):
+        pagina.add_script_tag(path=str(AXE))
+    resultado = pagina.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    graves = [
+        {"regra": v["id"], "impacto": v["impact"], "ajuda": v["help"], "onde": [n["target"] for n in v["nodes"][:3]]}
+        for v in resultado["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    detalhe = json.dumps(graves, indent=2, ensure_ascii=False)
+    assert not graves, f"{nome}: violações graves de acessibilidade:\n{detalhe}"
