@@ -1,0 +1,155 @@
+"""What people do all day, in a real browser against the real system: start a download and watch the robot
+work, decide invoices in the approval queue with the keyboard only, and see the painel follow the month.
+Each page also passes axe-core with no serious or critical violation."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from playwright.sync_api import expect
+
+from brm.usuarios.models import Usuario
+from processos.models import Execucao, Processo, ProcessoEvento
+from processos.services import competencia_atual, processo_registrar_fatura
+from tests.conftest import PDF_MINIMO
+from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory
+
+from .conftest import entrar, pessoa, sem_violacoes_graves
+
+# Set on the page at the start; still there at the end only if the page never reloaded.
+MARCA = "window.__semRecarregar = true"
+SEM_RECARREGAR = "() => window.__semRecarregar === true"
+
+
+@pytest.fixture(scope="module")
+def opcoes_simulador() -> dict:
+    # A job long enough to be watched while it runs: about 15 log lines over 6 seconds.
+    return {"duracao": 6.0, "intervalo_log": 0.4, "atraso_inicio": 0.2}
+
+
+def _com_fatura(processo: Processo, n: int, valor: str, vencimento: dt.date) -> Processo:
+    """An invoice the robot brought (no person uploaded it), each with a file of its own."""
+    with transaction.atomic():
+        return processo_registrar_fatura(
+            processo=processo,
+            arquivo=ContentFile(PDF_MINIMO + f"% fatura {n}\n".encode(), name="fatura.pdf"),
+            por=None,
+            valor_total=Decimal(valor),
+            vencimento=vencimento,
+            numero_fatura=f"NF-{n}",
+        )
+
+
+def test_baixar_fatura_mostra_as_linhas_e_a_situacao_ao_vivo(pagina, sistema):
+    operador = pessoa(Usuario.Papel.OPERADOR, "operador@e2e.test")
+    processo = ProcessoFactory(competencia=competencia_atual())
+
+    entrar(pagina, operador, proxima=f"/admin/processos/processo/{processo.pk}/change/")
+    sem_violacoes_graves(pagina, "página do processo")
+    pagina.locator("#processo-baixar-fatura").click()
+
+    andamento = pagina.locator("#processo-em-andamento a").first
+    expect(andamento).to_be_visible()
+    andamento.click()
+    pagina.wait_for_selector("#execucao-pagina")
+    pagina.evaluate(MARCA)
+    # The job is still going when the page opens: what follows arrives live.
+    assert pagina.locator("#execucao-situacao").get_attribute("data-status") in Execucao.ATIVOS
+
+    expect(pagina.locator("#execucao-conexao")).to_have_attribute("data-estado", "ao-vivo")
+    expect(pagina.locator("#execucao-log .brm-log-linha").nth(2)).to_be_visible()
+    expect(pagina.locator("#execucao-situacao")).to_have_attribute("data-status", "SUCESSO", timeout=45_000)
+    assert pagina.evaluate(SEM_RECARREGAR)
+
+    # Every line the robot wrote is on the page once, in order.
+    execucao = Execucao.objects.get(processo=processo)
+    seqs = [
+        int(s) for s in pagina.locator("#execucao-log .brm-log-linha").evaluate_all("ls => ls.map(l => l.dataset.seq)")
+    ]
+    assert seqs == list(execucao.logs.order_by("seq").values_list("seq", flat=True))
+    assert seqs
+    sem_violacoes_graves(pagina, "página da execução")
+
+    processo.refresh_from_db()
+    assert processo.status == Processo.Status.AGUARDANDO_APROVACAO
+
+
+def test_fila_de_aprovacao_so_com_o_teclado_mantem_os_filtros(pagina, sistema):
+    aprovador = pessoa(Usuario.Papel.APROVADOR, "aprovador@e2e.test")
+    competencia = competencia_atual()
+    escolhida, outra = OperadoraFactory(nome="Operadora Escolhida"), OperadoraFactory(nome="Outra Operadora")
+    vencimento = dt.date.today() + dt.timedelta(days=10)
+    primeira, segunda, terceira = (
+        _com_fatura(
+            ProcessoFactory(cliente=ClienteFactory(operadora=escolhida), competencia=competencia),
+            n,
+            "100.00",
+            vencimento + dt.timedelta(days=n),
+        )
+        for n in range(3)
+    )
+    alheia = _com_fatura(
+        ProcessoFactory(cliente=ClienteFactory(operadora=outra), competencia=competencia), 9, "1", vencimento
+    )
+
+    filtros = f"competencia={competencia:%Y-%m}&operadora={escolhida.pk}"
+    entrar(pagina, aprovador, proxima=f"/aprovacao/?{filtros}")
+    expect(pagina.locator("#fila-fatura")).to_have_attribute("data-processo-id", str(primeira.pk))
+    expect(pagina.locator(f'tr.fila-linha[data-processo-id="{alheia.pk}"]')).to_have_count(0)
+    sem_violacoes_graves(pagina, "fila de aprovação")
+
+    # Approve the first with "a": the second opens, with the same filters.
+    pagina.keyboard.press("a")
+    expect(pagina.locator("#fila-fatura")).to_have_attribute("data-processo-id", str(segunda.pk))
+    assert f"operadora={escolhida.pk}" in pagina.url and f"competencia={competencia:%Y-%m}" in pagina.url
+
+    # Reject the second with "r", a reason and Enter: the third opens.
+    pagina.keyboard.press("r")
+    expect(pagina.locator("#fila-motivo")).to_be_focused()
+    pagina.keyboard.type("Valor diferente do contrato")
+    pagina.keyboard.press("Enter")
+    expect(pagina.locator("#fila-fatura")).to_have_attribute("data-processo-id", str(terceira.pk))
+    assert f"operadora={escolhida.pk}" in pagina.url
+
+    # Back and forth with j/k changes the open invoice without deciding anything.
+    pagina.keyboard.press("k")
+    expect(pagina.locator("#fila-fatura")).to_have_attribute("data-processo-id", str(terceira.pk))
+
+    for processo in (primeira, segunda, terceira, alheia):
+        processo.refresh_from_db()
+    assert primeira.status == Processo.Status.AGUARDANDO_ENVIO_SAT and primeira.aprovado_por == aprovador
+    assert segunda.status == Processo.Status.AGUARDANDO_DOWNLOAD
+    assert ProcessoEvento.objects.get(processo=segunda, por=aprovador).motivo == "Valor diferente do contrato"
+    assert terceira.status == alheia.status == Processo.Status.AGUARDANDO_APROVACAO
+
+
+def test_painel_acompanha_o_mes_ao_vivo(pagina, sistema):
+    leitor = pessoa(Usuario.Papel.LEITURA, "leitura@e2e.test")
+    processo = ProcessoFactory(competencia=competencia_atual())
+
+    entrar(pagina, leitor)
+    aguardando = pagina.locator('[data-contagem="AGUARDANDO_APROVACAO"]')
+    expect(aguardando).to_have_attribute("data-valor", "0")
+    expect(pagina.locator("#painel-ao-vivo")).to_have_attribute("data-estado", "conectado")
+    sem_violacoes_graves(pagina, "painel")
+    pagina.evaluate(MARCA)
+
+    _com_fatura(processo, 1, "80.00", dt.date.today() + dt.timedelta(days=2))
+
+    expect(aguardando).to_have_attribute("data-valor", "1")
+    expect(pagina.locator('[data-contagem="AGUARDANDO_DOWNLOAD"]')).to_have_attribute("data-valor", "0")
+    assert pagina.evaluate(SEM_RECARREGAR)
+
+
+def test_paginas_de_erro_e_modo_escuro_passam_no_axe(pagina, sistema):
+    admin = pessoa(Usuario.Papel.ADMIN, "admin@e2e.test")
+    entrar(pagina, admin)
+    pagina.emulate_media(color_scheme="dark")
+    sem_violacoes_graves(pagina, "painel no modo escuro")
+
+    resposta = pagina.goto("/nao-existe/")
+    assert resposta.status == 404
+    expect(pagina.get_by_text("Voltar ao painel")).to_be_visible()
+    sem_violacoes_graves(pagina, "página 404")
