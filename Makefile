@@ -38,8 +38,9 @@ chromium:
 		&& { echo "Instalando o chromium (testes de navegador)..."; apt-get update -q && apt-get install -y -q chromium; } \
 		|| echo "Aviso: $(CHROMIUM) não existe; os testes de navegador vão falhar. Instale com: apt-get install chromium" >&2; }
 
+# PYTEST_ARGS: extra pytest arguments, e.g. make test PYTEST_ARGS='-m "not integracao_web"'.
 test: install chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/criar_processos.py

@@ -1,17 +1,22 @@
-"""Real services for end-to-end tests: Redis (CI's, at REDIS_URL), a Celery worker and beat as
-subprocesses on this test run's own queue; the robot simulator is tests/conftest.py's real HTTP server."""
+"""Real services for end-to-end tests: Redis (CI's, at REDIS_URL, or a redis-server of the test's own), a Celery
+worker and beat and the ASGI web server (uvicorn) as subprocesses on this test run's own queue and database; the
+robot simulator is tests/conftest.py's real HTTP server."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import redis
 from django.conf import settings
 from django.db import connection
 
+from brm.local.management.commands.iniciar_local import _redis_server
+from tests.conftest import esperar, porta_fechada
 from tests.factories import ConfiguracaoRPAFactory
 
 RAIZ = Path(__file__).resolve().parents[2]
@@ -39,8 +44,21 @@ def _database_url() -> str:
     return f"postgres://{usuario}{senha}@{dados.get('HOST') or '127.0.0.1'}:{dados.get('PORT') or 5432}/{dados['NAME']}"
 
 
+class Web(NamedTuple):
+    """A web process (uvicorn serving brm.asgi) started by `Processos.web`."""
+
+    processo: subprocess.Popen
+    porta: int
+    # On PostgreSQL its connections carry this application_name, so a test can tell them from its own.
+    nome_no_banco: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.porta}"
+
+
 class Processos:
-    """Celery processes started for a test; stopped (and reaped) at the end whatever happens."""
+    """Celery and web processes started for a test; stopped (and reaped) at the end whatever happens."""
 
     def __init__(self, tmp_path: Path, *, redis_url: str | None = None):
         self.tmp_path = tmp_path
@@ -57,13 +75,19 @@ class Processos:
             "PYTHONUNBUFFERED": "1",
         }
 
-    def _iniciar(self, nome: str, *argumentos: str) -> subprocess.Popen:
+    def _iniciar(
+        self,
+        nome: str,
+        *argumentos: str,
+        modulo: tuple[str, ...] = ("celery", "-A", "brm"),
+        ambiente: dict[str, str] | None = None,
+    ) -> subprocess.Popen:
         arquivo = self.tmp_path / f"{nome}-{len(self.filhos)}.log"
         log = open(arquivo, "wb")  # noqa: SIM115
         filho = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "brm", *argumentos],
+            [sys.executable, "-m", *modulo, *argumentos],
             cwd=RAIZ,
-            env=self.ambiente,
+            env={**self.ambiente, **(ambiente or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -106,6 +130,35 @@ class Processos:
             "1",
         )
 
+    def web(self) -> Web:
+        """A web process as production runs it (uvicorn, ASGI), on a free port; returns once it answers."""
+        porta = porta_fechada()
+        nome_no_banco = f"brm-web-{porta}"
+        url_banco = self.ambiente["DATABASE_URL"]
+        if url_banco.startswith("postgres"):
+            url_banco += f"?application_name={nome_no_banco}"
+        filho = self._iniciar(
+            "web",
+            "brm.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(porta),
+            "--log-level",
+            "warning",
+            modulo=("uvicorn",),
+            ambiente={"DATABASE_URL": url_banco},
+        )
+
+        def atende() -> bool:
+            if filho.poll() is not None:
+                pytest.fail(f"O processo web parou ao iniciar (código {filho.returncode}):\n{self.log(filho)}")
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", porta)) == 0
+
+        esperar(atende, prazo=30, descricao=f"o processo web na porta {porta}", detalhe=lambda: self.log(filho))
+        return Web(filho, porta, nome_no_banco)
+
     @staticmethod
     def matar(filho: subprocess.Popen) -> None:
         os.killpg(filho.pid, signal.SIGKILL)
@@ -138,6 +191,62 @@ class Processos:
             for e in Execucao.objects.all()
         )
         return f"--- execuções ---\n{execucoes}\n--- logs dos processos ---\n{self.logs()}"
+
+
+class RedisProprio:
+    """A redis-server of the test's own, on a free port, that the test stops and starts again."""
+
+    def __init__(self, pasta: Path):
+        self.porta = porta_fechada()
+        self.pasta = pasta
+        self.processo: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.porta}/0"
+
+    def iniciar(self) -> None:
+        comando = [
+            _redis_server(),
+            "--port",
+            str(self.porta),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(self.pasta),
+        ]
+        self.processo = subprocess.Popen(comando, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        conexao = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+
+        def responde() -> bool:
+            try:
+                return bool(conexao.ping())
+            except redis.RedisError:
+                return False
+
+        esperar(responde, prazo=10, descricao=f"o redis-server próprio na porta {self.porta}")
+
+    def parar(self) -> None:
+        if self.processo is not None and self.processo.poll() is None:
+            self.processo.kill()
+            self.processo.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_proprio(tmp_path):
+    servidor = RedisProprio(tmp_path)
+    servidor.iniciar()
+    yield servidor
+    servidor.parar()
+
+
+@pytest.fixture
+def processos_no_redis_proprio(redis_proprio, tmp_path):
+    processos = Processos(tmp_path, redis_url=redis_proprio.url)
+    yield processos
+    processos.parar()
 
 
 def _limpar_redis(conexao: redis.Redis) -> None:

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 import requests
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
-from brm.local.management.commands.iniciar_local import _redis_server
 from brm.rpa.api_robos import ApiRobos
 from processos.models import Execucao, Processo
 from processos.services import execucao_cancelar, execucoes_solicitar_downloads, processos_criar_mensais
@@ -33,62 +31,6 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
 
 E = Execucao.Status
 S = Processo.Status
-
-
-class RedisProprio:
-    """A redis-server of the test's own, on a free port, that the test stops and starts again."""
-
-    def __init__(self, pasta: Path):
-        self.porta = porta_fechada()
-        self.pasta = pasta
-        self.processo: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.porta}/0"
-
-    def iniciar(self) -> None:
-        comando = [
-            _redis_server(),
-            "--port",
-            str(self.porta),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-            str(self.pasta),
-        ]
-        self.processo = subprocess.Popen(comando, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        conexao = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-
-        def responde() -> bool:
-            try:
-                return bool(conexao.ping())
-            except redis.RedisError:
-                return False
-
-        esperar(responde, prazo=10, descricao=f"o redis-server próprio na porta {self.porta}")
-
-    def parar(self) -> None:
-        if self.processo is not None and self.processo.poll() is None:
-            self.processo.kill()
-            self.processo.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_proprio(tmp_path):
-    servidor = RedisProprio(tmp_path)
-    servidor.iniciar()
-    yield servidor
-    servidor.parar()
-
-
-@pytest.fixture
-def processos_no_redis_proprio(redis_proprio, tmp_path):
-    processos = Processos(tmp_path, redis_url=redis_proprio.url)
-    yield processos
-    processos.parar()
 
 
 def _clientes(operadoras: dict[str, int], por_operadora: int) -> None:
