@@ -7,9 +7,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings.local")
 
 application = get_asgi_application()
 
-if settings.DEBUG:
-    # What runserver does: serve the admin's static files on a developer's machine. Production runs
-    # collectstatic behind a proxy.
+if settings.DEBUG or settings.BRM_SERVIR_ESTATICOS:
+    # What runserver does: serve the static files (the admin's, the pages', the vendored ones) from the
+    # apps and static/, on a developer's machine and in the browser tests. Production runs collectstatic
+    # behind a proxy.
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     application = ASGIStaticFilesHandler(application)

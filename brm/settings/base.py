@@ -148,6 +148,8 @@ TEMPLATES = [
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The ASGI app serves static files itself when DEBUG is on or this is (the browser tests' web process).
+BRM_SERVIR_ESTATICOS = env.bool("BRM_SERVIR_ESTATICOS", default=False)
 # Uploaded invoices are never served as public static files: views check permissions first.
 MEDIA_ROOT = env("BRM_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"

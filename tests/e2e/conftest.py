@@ -5,6 +5,7 @@ simulator as a real HTTP server. Pages are checked by axe-core (vendored under s
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -24,8 +25,6 @@ SENHA = "senha-teste-123"
 # Long enough for a worker, a robot job and the page to catch up on a busy 2-core machine.
 PRAZO_MS = 30_000
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
 
 @pytest.fixture(scope="session")
 def navegador():
@@ -36,10 +35,20 @@ def navegador():
             f"Os testes de navegador precisam do chromium em {CHROMIUM}: instale com `apt-get install chromium` "
             "(o `make test` e o CI o instalam quando rodam como root)."
         )
-    with sync_playwright() as playwright:
-        navegador = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield navegador
-        navegador.close()
+    # Playwright's sync API keeps an event loop running in this thread (in a greenlet of its own), which Django
+    # takes for an async context and refuses the tests' own database calls; they are plain sync calls.
+    anterior = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            navegador = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            yield navegador
+            navegador.close()
+    finally:
+        if anterior is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = anterior
 
 
 @pytest.fixture
@@ -72,11 +81,11 @@ def pessoa(papel: str, email: str) -> Usuario:
 
 def entrar(pagina, usuario: Usuario, proxima: str = "/") -> None:
     """Sign in through the login page, as a person does, and land on `proxima`."""
-    pagina.goto(f"/admin/login/?next={proxima}")
+    pagina.goto(f"/admin/login/?next={quote(proxima)}")
     pagina.get_by_label("E-mail").fill(usuario.email)
     pagina.get_by_label("Senha").fill(SENHA)
     pagina.get_by_role("button", name="Acessar").click()
-    pagina.wait_for_url(f"**{proxima}*")
+    pagina.wait_for_url(lambda url: urlsplit(url).path == urlsplit(proxima).path)
 
 
 def sem_violacoes_graves(pagina, nome: str) -> None:
@@ -85,7 +94,12 @@ def sem_violacoes_graves(pagina, nome: str) -> None:
         pagina.add_script_tag(path=str(AXE))
     resultado = pagina.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     graves = [
-        {"regra": v["id"], "impacto": v["impact"], "ajuda": v["help"], "onde": [n["target"] for n in v["nodes"][:3]]}
+        {
+            "regra": v["id"],
+            "impacto": v["impact"],
+            "ajuda": v["help"],
+            "onde": [(n["target"], n["failureSummary"]) for n in v["nodes"][:3]],
+        }
         for v in resultado["violations"]
         if v["impact"] in ("serious", "critical")
     ]

@@ -18,6 +18,8 @@ from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory
 
 from .conftest import entrar, pessoa, sem_violacoes_graves
 
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
 # Set on the page at the start; still there at the end only if the page never reloaded.
 MARCA = "window.__semRecarregar = true"
 SEM_RECARREGAR = "() => window.__semRecarregar === true"

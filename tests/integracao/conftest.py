@@ -147,7 +147,7 @@ class Processos:
             "--log-level",
             "warning",
             modulo=("uvicorn",),
-            ambiente={"DATABASE_URL": url_banco},
+            ambiente={"DATABASE_URL": url_banco, "BRM_SERVIR_ESTATICOS": "true"},
         )
 
         def atende() -> bool:
