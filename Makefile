@@ -25,7 +25,7 @@ migrate: install
 run: migrate
 	$(BIN)/python manage.py seed_demo --se-vazio
 	@echo ""
-	@echo "BRM: abra http://127.0.0.1:8000/admin/ e entre com um destes logins:"
+	@echo "BRM: abra http://127.0.0.1:8000/ e entre com um destes logins:"
 	@$(BIN)/python manage.py seed_demo --listar-logins
 	@echo ""
 	$(BIN)/python manage.py iniciar_local

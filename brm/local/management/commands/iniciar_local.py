@@ -88,7 +88,19 @@ class Command(BaseCommand):
                 "envios@%h",
             ],
             "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")],
-            "web": [python, "-m", "uvicorn", "brm.asgi:application", "--host", "127.0.0.1", "--port", str(porta)],
+            # Open live streams (SSE) never end by themselves: a stop closes them after a few seconds.
+            "web": [
+                python,
+                "-m",
+                "uvicorn",
+                "brm.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(porta),
+                "--timeout-graceful-shutdown",
+                "3",
+            ],
         }
         filhos: dict[str, subprocess.Popen] = {}
         # A SIGTERM (from `timeout`, a process manager or a closed terminal) must stop the children too.
@@ -101,7 +113,7 @@ class Command(BaseCommand):
                     self._esperar_porta(porta_redis, "redis-server")
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"\nBRM no ar: http://127.0.0.1:{porta}/admin/  (Redis em 127.0.0.1:{porta_redis}, "
+                    f"\nBRM no ar: http://127.0.0.1:{porta}/  (Redis em 127.0.0.1:{porta_redis}, "
                     f"simulador de robôs em http://127.0.0.1:{porta_simulador}). Ctrl-C para parar.\n"
                 )
             )
