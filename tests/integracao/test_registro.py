@@ -43,6 +43,12 @@ def test_worker_e_beat_em_info_mostram_os_trabalhos_e_nao_a_rotina(celery_proces
         descricao="a fatura aprovada enviada ao SAT",
     )
 
+    # The line of a finished job is written after its commit: give it the moment it takes.
+    esperar(
+        lambda: "concluída: o SAT deu o protocolo SAT-" in celery_processos.log(worker),
+        prazo=10,
+        descricao="a linha do envio ao SAT concluído no log do worker",
+    )
     log_worker, log_beat = celery_processos.log(worker), celery_processos.log(beat)
     assert log_worker.count("aceitou o trabalho") == 3, log_worker
     assert log_worker.count("concluída: o SAT deu o protocolo SAT-") == 1, log_worker
