@@ -1,4 +1,5 @@
 import os
+import warnings
 
 from django.conf import settings
 from django.core.asgi import get_asgi_application
@@ -6,6 +7,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings.local")
 
 application = get_asgi_application()
+
+# Invoices are served as files (FileResponse); under ASGI Django reads them in a thread and says so on every
+# download. That is the intended way here, not a mistake to warn about.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 if settings.DEBUG or settings.BRM_SERVIR_ESTATICOS:
     # What runserver does: serve the static files (the admin's, the pages', the vendored ones) from the

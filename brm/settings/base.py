@@ -182,6 +182,8 @@ LOGGING = {
     "formatters": {"simples": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simples"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-eventstream says "added listener" for every page that opens a live stream.
+    "loggers": {"django_eventstream": {"level": "WARNING"}},
 }
 
 # Robot API (first values of ConfiguracaoRPA; admins edit them afterwards)

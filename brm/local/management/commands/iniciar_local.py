@@ -100,6 +100,8 @@ class Command(BaseCommand):
                 str(porta),
                 "--timeout-graceful-shutdown",
                 "3",
+                # One line per static file would bury the jobs' lines; errors still show.
+                "--no-access-log",
             ],
         }
         filhos: dict[str, subprocess.Popen] = {}
