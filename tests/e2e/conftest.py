@@ -89,19 +89,27 @@ def entrar(pagina, usuario: Usuario, proxima: str = "/") -> None:
 
 
 def sem_violacoes_graves(pagina, nome: str) -> None:
-    """axe-core finds no serious or critical accessibility violation on the page as it is now."""
+    """axe-core finds no serious or critical accessibility violation on the page as it is now, in the light
+    and in the dark theme (the admin's theme follows the system's when the person has not chosen one)."""
     if not pagina.evaluate("typeof window.axe !== 'undefined'"):
         pagina.add_script_tag(path=str(AXE))
-    resultado = pagina.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    graves = [
-        {
-            "regra": v["id"],
-            "impacto": v["impact"],
-            "ajuda": v["help"],
-            "onde": [(n["target"], n["failureSummary"]) for n in v["nodes"][:3]],
-        }
-        for v in resultado["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    graves = []
+    for tema in ("light", "dark"):
+        pagina.emulate_media(color_scheme=tema)
+        # The admin's links fade to the theme's colours (a CSS transition): let it end before measuring.
+        pagina.wait_for_timeout(500)
+        resultado = pagina.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        graves += [
+            {
+                "tema": tema,
+                "regra": v["id"],
+                "impacto": v["impact"],
+                "ajuda": v["help"],
+                "onde": [(n["target"], n["failureSummary"]) for n in v["nodes"][:3]],
+            }
+            for v in resultado["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+    pagina.emulate_media(color_scheme="light")
     detalhe = json.dumps(graves, indent=2, ensure_ascii=False)
     assert not graves, f"{nome}: violações graves de acessibilidade:\n{detalhe}"
