@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from brm.usuarios.models import Usuario
 from tests.factories import UsuarioFactory
@@ -26,7 +27,7 @@ SENHA = "senha-teste-123"
 PRAZO_MS = 30_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def navegador():
     from playwright.sync_api import sync_playwright
 
@@ -36,11 +37,21 @@ def navegador():
             "(o `make test` e o CI o instalam quando rodam como root)."
         )
     # Playwright's sync API keeps an event loop running in this thread (in a greenlet of its own), which Django
-    # takes for an async context and refuses the tests' own database calls; they are plain sync calls.
+    # takes for an async context and refuses the tests' own database calls; they are plain sync calls. Inside
+    # that loop Django's context-local connections are other objects than the ones the test database was set
+    # up on: they are given its serialized copy, so serialized_rollback brings the role groups back after each
+    # test's flush. Module scope: the loop ends with the browser tests.
     anterior = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    copias = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     try:
         with sync_playwright() as playwright:
+            for alias, copia in copias.items():
+                connections[alias]._test_serialized_contents = copia
             navegador = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             yield navegador
             navegador.close()
