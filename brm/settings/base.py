@@ -248,10 +248,12 @@ CELERY_BEAT_SCHEDULE = {
 # https://github.com/fanout/django-eventstream. Events from any process (web, worker, beat) reach every web
 # process through Redis pub/sub; they are also kept in Redis for 24 hours, so a browser that reconnects with
 # Last-Event-ID gets what it missed. Redis storage rather than the model storage: an open stream then
-# reads no database at all, and expired events go away by themselves.
+# reads no database at all, and expired events go away by themselves. The storage class and the stream are
+# ours (brm/eventos/armazenamento.py, fluxo.py): the library's repeated and reordered events with several
+# senders, and its Redis listener did not survive a Redis restart.
 # A Redis that does not answer fails a send within two seconds instead of holding the work that caused it.
 EVENTSTREAM_REDIS = {**redis_kwargs(REDIS_URL), "socket_connect_timeout": 2}
-EVENTSTREAM_STORAGE_CLASS = "django_eventstream.storage.RedisStorage"
+EVENTSTREAM_STORAGE_CLASS = "brm.eventos.armazenamento.ArmazenamentoRedis"
 EVENTSTREAM_STORAGE_CONNECTION = EVENTSTREAM_REDIS
 EVENTSTREAM_CHANNELMANAGER_CLASS = "brm.eventos.canais.GerenciadorDeCanais"
 

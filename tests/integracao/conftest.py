@@ -159,6 +159,16 @@ class Processos:
         esperar(atende, prazo=30, descricao=f"o processo web na porta {porta}", detalhe=lambda: self.log(filho))
         return Web(filho, porta, nome_no_banco)
 
+    def enviar_eventos(self, canal: str, primeiro: int, quantidade: int) -> None:
+        """Events of type `teste` ({"i": primeiro...}) sent by a process of its own, on this run's Redis."""
+        subprocess.run(
+            [sys.executable, "-m", "tests.integracao.enviar_eventos", canal, str(primeiro), str(quantidade)],
+            cwd=RAIZ,
+            env=self.ambiente,
+            check=True,
+            timeout=60,
+        )
+
     @staticmethod
     def matar(filho: subprocess.Popen) -> None:
         os.killpg(filho.pid, signal.SIGKILL)
@@ -194,11 +204,16 @@ class Processos:
 
 
 class RedisProprio:
-    """A redis-server of the test's own, on a free port, that the test stops and starts again."""
+    """A redis-server of the test's own, on a free port, that the test stops and starts again.
 
-    def __init__(self, pasta: Path):
+    Without persistence (as `make run`'s) a restart loses every key; `persistente` keeps them in an
+    append-only file written at every command, so even a SIGKILL loses nothing.
+    """
+
+    def __init__(self, pasta: Path, *, persistente: bool = False):
         self.porta = porta_fechada()
         self.pasta = pasta
+        self.persistente = persistente
         self.processo: subprocess.Popen | None = None
 
     @property
@@ -216,6 +231,7 @@ class RedisProprio:
             "",
             "--dir",
             str(self.pasta),
+            *(["--appendonly", "yes", "--appendfsync", "always"] if self.persistente else []),
         ]
         self.processo = subprocess.Popen(comando, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         conexao = redis.Redis.from_url(self.url, socket_connect_timeout=1)

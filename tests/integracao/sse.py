@@ -129,29 +129,46 @@ class ClienteSSE:
             self.terminou.set()
 
     def _interpretar(self, resposta: http.client.HTTPResponse) -> None:
-        # The SSE format: "field: value" lines, a blank line ends an event, a line starting with ":" is a comment.
-        tipo, id_evento, dados = "", None, []
+        leitor = LeitorSSE()
         while time.monotonic() < self.limite and not self._fechando:
             linha = resposta.readline()
             if not linha:
                 return
-            linha = linha.decode().rstrip("\r\n")
-            if not linha:
-                if dados or tipo:
-                    with self._trava:
-                        self._eventos.append(EventoSSE(tipo or "message", id_evento, "\n".join(dados)))
-                tipo, id_evento, dados = "", None, []
-                continue
-            if linha.startswith(":"):
-                continue
+            evento = leitor.linha(linha.decode())
+            if evento is not None:
+                with self._trava:
+                    self._eventos.append(evento)
+
+
+class LeitorSSE:
+    """The SSE format, line by line: "field: value" lines, a blank line ends an event, ":" starts a comment."""
+
+    def __init__(self):
+        self.tipo, self.id, self.dados = "", None, []
+
+    def linha(self, linha: str) -> EventoSSE | None:
+        linha = linha.rstrip("\r\n")
+        if not linha:
+            evento = None
+            if self.dados or self.tipo:
+                evento = EventoSSE(self.tipo or "message", self.id, "\n".join(self.dados))
+            self.tipo, self.id, self.dados = "", None, []
+            return evento
+        if not linha.startswith(":"):
             campo, _, valor = linha.partition(":")
             valor = valor.removeprefix(" ")
             if campo == "event":
-                tipo = valor
+                self.tipo = valor
             elif campo == "data":
-                dados.append(valor)
+                self.dados.append(valor)
             elif campo == "id":
-                id_evento = valor
+                self.id = valor
+        return None
+
+
+def eventos_do_texto(texto: str) -> list[EventoSSE]:
+    leitor = LeitorSSE()
+    return [evento for linha in texto.splitlines() if (evento := leitor.linha(linha)) is not None]
 
 
 def sessao_de(usuario) -> str:

@@ -1,12 +1,17 @@
 """Live updates against real servers: uvicorn web processes serving brm.asgi, a Celery worker, Redis, the robot
 simulator, and clients reading the streams over HTTP as browsers do."""
 
+import signal
+import subprocess
+import threading
+import time
 import uuid
 
 import pytest
 import requests
 from django.db import connection
 from django.utils import timezone
+from django_eventstream import send_event
 
 from brm.eventos.canais import CANAL_PAINEL, canal_execucao
 from brm.eventos.publicacao import publicar
@@ -16,6 +21,7 @@ from processos.models import Execucao, Processo
 from processos.services import execucao_registrar_logs, execucao_solicitar
 from tests.factories import ExecucaoFactory, ProcessoFactory, UsuarioFactory
 
+from .conftest import Processos, RedisProprio
 from .sse import ClienteSSE, sessao_de
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.integracao_web]
@@ -213,6 +219,112 @@ def test_reconexao_com_last_event_id_recebe_o_que_perdeu_uma_vez_e_depois_os_nov
 
 def _ids(eventos) -> list[int]:
     return [int(evento.id.rsplit(":", 1)[1]) for evento in eventos]
+
+
+def test_varios_remetentes_ao_mesmo_tempo_cada_evento_chega_uma_vez_em_ordem(web, sessao_leitor):
+    # Workers, beat and web processes send on `painel` at the same time; pub/sub may bring their messages in
+    # another order than their ids, and after the stream read the same events from storage.
+    canal = canal_execucao(uuid.uuid4())
+    clientes = [ClienteSSE(f"{web.url}/eventos/{canal}/", sessao=sessao_leitor) for _ in range(3)]
+    for cliente in clientes:
+        cliente.aberto()
+
+    def remetente(n: int) -> None:
+        for i in range(100):
+            send_event(canal, "teste", {"remetente": n, "i": i})
+
+    remetentes = [threading.Thread(target=remetente, args=(n,)) for n in range(6)]
+    for fio in remetentes:
+        fio.start()
+    for fio in remetentes:
+        fio.join()
+
+    for cliente in clientes:
+        cliente.esperar(lambda eventos: len(eventos) >= 600, descricao="os 600 eventos")
+        cliente.fechar()
+        assert _ids(cliente.eventos) == list(range(1, 601))
+        recebidos = [(e.json()["remetente"], e.json()["i"]) for e in cliente.eventos]
+        assert sorted(recebidos) == [(n, i) for n in range(6) for i in range(100)]
+        # Each sender's events in the order it sent them.
+        for n in range(6):
+            assert [i for r, i in recebidos if r == n] == list(range(100))
+
+
+def test_reconexoes_enquanto_os_eventos_chegam_nao_perdem_nem_repetem(web, sessao_leitor):
+    canal = canal_execucao(uuid.uuid4())
+    url = f"{web.url}/eventos/{canal}/"
+    total = 400
+    enviados = threading.Event()
+
+    def remetente() -> None:
+        for i in range(total):
+            send_event(canal, "teste", {"i": i})
+            if i % 20 == 0:
+                time.sleep(0.01)
+        enviados.set()
+
+    cliente = ClienteSSE(url, sessao=sessao_leitor, ultimo_id=f"{canal}:0").aberto()
+    fio = threading.Thread(target=remetente)
+    fio.start()
+    recebidos = []
+    while True:
+        # A browser that loses its connection now and then, and comes back with its last id.
+        cliente.esperar(lambda eventos: eventos or enviados.is_set(), descricao="algum evento")
+        time.sleep(0.03)
+        cliente.fechar()
+        recebidos += cliente.eventos
+        if len(recebidos) >= total:
+            break
+        cliente = ClienteSSE(url, sessao=sessao_leitor, ultimo_id=recebidos[-1].id if recebidos else f"{canal}:0")
+        cliente.aberto()
+    fio.join()
+    assert [e.json()["i"] for e in recebidos] == list(range(total))
+    assert _ids(recebidos) == list(range(1, total + 1))
+    # The streams of the browsers that left ended with them: the server stops at once, waiting for none.
+    web.processo.send_signal(signal.SIGTERM)
+    try:
+        web.processo.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail("O processo web não parou: o fluxo de um navegador que saiu continuou rodando.")
+
+
+@pytest.mark.parametrize("persistente", [False, True], ids=["redis-sem-persistencia", "redis-com-aof"])
+def test_redis_reiniciado_o_processo_web_volta_a_entregar_sem_perder_nem_repetir(tmp_path, persistente):
+    servidor = RedisProprio(tmp_path, persistente=persistente)
+    servidor.iniciar()
+    processos = Processos(tmp_path, redis_url=servidor.url)
+    try:
+        web = processos.web()
+        canal = canal_execucao(uuid.uuid4())
+        with ClienteSSE(f"{web.url}/eventos/{canal}/", sessao=sessao_de(UsuarioFactory())) as cliente:
+            cliente.aberto()
+            processos.enviar_eventos(canal, 0, 5)
+            cliente.esperar(lambda eventos: len(eventos) >= 5, descricao="os eventos antes de o Redis cair")
+
+            servidor.parar()
+            servidor.iniciar()
+            # Sent at once, most likely before the web process is back on Redis: it gets them all the same.
+            processos.enviar_eventos(canal, 5, 5)
+
+            cliente.esperar(
+                lambda eventos: [e.json()["i"] for e in eventos if e.tipo == "teste"][-1:] == [9],
+                descricao="os eventos depois de o Redis voltar",
+            )
+    finally:
+        processos.parar()
+        servidor.parar()
+
+    assert [e.json()["i"] for e in cliente.eventos if e.tipo == "teste"] == list(range(10))
+    recomecos = cliente.do_tipo("stream-reset")
+    if persistente:
+        # The data survived: the stream goes on from where it was, ids and all.
+        assert recomecos == []
+        assert _ids(cliente.eventos) == list(range(1, 11))
+    else:
+        # The data is gone and the ids start again: the page is told once (so it reloads what it shows), then gets
+        # the new events from the first.
+        assert [e.tipo for e in cliente.eventos] == ["teste"] * 5 + ["stream-reset"] + ["teste"] * 5
+        assert _ids([e for e in cliente.eventos if e.tipo == "teste"]) == [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="conta conexões em pg_stat_activity (PostgreSQL)")
