@@ -91,14 +91,14 @@ def apagar_fila(redis_url: str, fila: str) -> None:
     redis.Redis.from_url(redis_url).delete(fila, f"{fila}-envios")
 
 
-def iniciar_celery(argumentos: list[str], log: Path) -> subprocess.Popen:
-    """A Celery process (worker or beat) on the scratch database and this run's queue, logging to `log`."""
+def ambiente_dos_filhos() -> dict[str, str]:
+    """The environment of a process started by a benchmark: the scratch database, this run's media folder."""
     from django.conf import settings
     from django.db import connection
 
     dados = connection.settings_dict
     senha = f":{dados['PASSWORD']}" if dados.get("PASSWORD") else ""
-    ambiente = {
+    return {
         **os.environ,
         "DATABASE_URL": (
             f"postgres://{dados['USER'] or 'postgres'}{senha}@{dados['HOST'] or '127.0.0.1'}:"
@@ -107,10 +107,14 @@ def iniciar_celery(argumentos: list[str], log: Path) -> subprocess.Popen:
         "BRM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def iniciar_celery(argumentos: list[str], log: Path) -> subprocess.Popen:
+    """A Celery process (worker or beat) on the scratch database and this run's queue, logging to `log`."""
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "brm", *argumentos],
         cwd=RAIZ,
-        env=ambiente,
+        env=ambiente_dos_filhos(),
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
