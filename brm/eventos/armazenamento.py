@@ -1,6 +1,6 @@
 """Where events are kept (Redis, 24 hours), so a stream that falls behind or reconnects reads what it missed.
 
-django-eventstream's `RedisStorage` with three changes that exact delivery needs:
+django-eventstream's `RedisStorage` with these changes:
 
 - An event is stored in one atomic step (a Lua script: the channel's counter, the event, the mark). The
   library's two steps (INCR, then SETEX) let a reader see counter N before event N exists: with two senders
@@ -8,6 +8,8 @@ django-eventstream's `RedisStorage` with three changes that exact delivery needs
 - Reads are one round trip (MULTI: the counter, the mark and the events by MGET) instead of one GET per event.
   So while the counter says N, events 1..N are all there (unless expired), and a stream that got event N
   knows that every id below it can be read.
+- The channel's counter expires with its last event (the library kept one counter per channel for ever: one
+  key per robot job, never removed). A browser that comes back after that gets `stream-reset`.
 - A mark of the Redis data (a random value kept in Redis): when Redis restarts without its data, the counters
   start again from 1 and the mark changes, which tells an open stream that the ids it holds mean nothing now.
 
@@ -30,6 +32,7 @@ VALIDADE = EVENT_TIMEOUT * 60
 
 _ACRESCENTAR = """
 local id = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 redis.call('SET', KEYS[2] .. id, ARGV[1], 'EX', tonumber(ARGV[2]))
 redis.call('SET', KEYS[3], ARGV[3], 'NX')
 return id

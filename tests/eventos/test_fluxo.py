@@ -8,7 +8,7 @@ import pytest
 from django_eventstream import send_event
 from django_eventstream.utils import get_storage
 
-from brm.eventos.armazenamento import MARCA, ArmazenamentoRedis
+from brm.eventos.armazenamento import MARCA, VALIDADE, ArmazenamentoRedis
 from brm.eventos.canais import canal_execucao
 from brm.eventos.fluxo import GerenciadorDeOuvintes, fluxo
 from brm.eventos.views import ultimo_id_pedido
@@ -62,6 +62,13 @@ def test_armazenamento_numera_em_ordem_e_le_de_uma_vez(canal, armazenamento):
     assert armazenamento.ler(canal, None).eventos == []
     assert [e.id for e in armazenamento.get_events(canal, 0, limit=2)] == [1, 2]
     assert armazenamento.get_current_id(canal) == 4
+
+
+def test_contador_do_canal_expira_com_o_ultimo_evento(canal, armazenamento):
+    _enviar(canal, 0)
+
+    assert 0 < armazenamento.redis.ttl(f"event_counter:{canal}") <= VALIDADE
+    assert 0 < armazenamento.redis.ttl(f"event:{canal}:1") <= VALIDADE
 
 
 def test_marca_dos_dados_so_muda_quando_o_redis_perde_os_dados(canal, armazenamento):
