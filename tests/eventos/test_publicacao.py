@@ -144,13 +144,11 @@ def test_linhas_de_log_vao_em_lotes_em_ordem_e_so_as_novas(django_capture_on_com
 def test_redis_fora_nao_falha_o_trabalho_e_avisa_uma_vez_por_pausa(
     django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
-    import redis
-
     from brm.eventos import publicacao
     from tests.conftest import porta_fechada
 
-    armazenamento = get_storage()
-    monkeypatch.setattr(armazenamento, "redis_client", redis.Redis(port=porta_fechada(), socket_connect_timeout=1))
+    # The storage of this thread talks to a port where nothing listens.
+    monkeypatch.setattr(get_storage(), "connection_details", {"port": porta_fechada(), "socket_connect_timeout": 1})
     monkeypatch.setattr(publicacao._estado, "pausado_ate", 0.0, raising=False)
     processo = ProcessoFactory(status=Processo.Status.AGUARDANDO_APROVACAO)
 
