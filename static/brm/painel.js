@@ -192,6 +192,9 @@
     // Many changes at once (a month created, a batch queued) come summed up in one event.
     fonte.addEventListener("processos", pedirAtualizacao);
     fonte.addEventListener("execucoes", pedirAtualizacao);
+    // The server lost the events it kept (Redis restarted without its data): what the page shows may be
+    // behind, so it reads itself again.
+    fonte.addEventListener("stream-reset", pedirAtualizacao);
   }
 
   document.addEventListener("visibilitychange", function () {
