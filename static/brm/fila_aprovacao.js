@@ -261,6 +261,10 @@
   if (raiz.dataset.urlEventos && "EventSource" in window) {
     const fonte = new EventSource(raiz.dataset.urlEventos);
     fonte.addEventListener("processo", aoMudarProcesso);
+    // The server lost the events it kept (Redis restarted without its data): changes may have been missed.
+    fonte.addEventListener("stream-reset", function () {
+      mostrarAoVivo("As atualizações ao vivo foram reiniciadas e algumas mudanças podem não ter chegado.", true);
+    });
     window.addEventListener("pagehide", function () {
       fonte.close();
     });

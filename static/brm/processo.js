@@ -102,6 +102,10 @@
     fonte.addEventListener("execucao", function (evento) {
       quandoExecucaoMudou(dadosDe(evento));
     });
+    // The server lost the events it kept (Redis restarted without its data): changes may have been missed.
+    fonte.addEventListener("stream-reset", function () {
+      avisar("processo", "As atualizações ao vivo foram reiniciadas e algumas mudanças podem não ter chegado.");
+    });
     fonte.addEventListener("stream-error", function () {
       fonte.close();
       mostrarConexao("sem-conexao");
