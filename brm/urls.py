@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("processos.urls")),
     path("eventos/", include("brm.eventos.urls")),
+    path("api/v1/", include("brm.api.urls")),
 ]
 
 # 400, 500 and the CSRF failure keep Django's views with our templates (see brm/erros.py).

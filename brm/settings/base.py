@@ -5,6 +5,7 @@ only change defaults and what is required.
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -80,12 +81,19 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "django_celery_beat",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 LOCAL_APPS = [
     "brm.common",
     "brm.usuarios",
     "brm.eventos",
     "brm.rpa",
+    # The REST API's shared pieces (errors, permissions, pagination, service tokens) and its /api/v1/ routes.
+    "brm.api",
     "operadoras",
     "clientes",
     "processos",
@@ -256,6 +264,75 @@ EVENTSTREAM_REDIS = {**redis_kwargs(REDIS_URL), "socket_connect_timeout": 2}
 EVENTSTREAM_STORAGE_CLASS = "brm.eventos.armazenamento.ArmazenamentoRedis"
 EVENTSTREAM_STORAGE_CONNECTION = EVENTSTREAM_REDIS
 EVENTSTREAM_CHANNELMANAGER_CLASS = "brm.eventos.canais.GerenciadorDeCanais"
+
+# REST API (/api/v1/, docs/api.md)
+# ------------------------------------------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/. Every view is a thin shell over the services and
+# selectors; brm/api holds what they share: one error shape, the roles' permissions, pagination, throttles.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "brm.api.autenticacao.AutenticacaoPorTokenDeServico",
+        "brm.api.autenticacao.AutenticacaoJWT",
+        "brm.api.autenticacao.AutenticacaoPorSessao",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["brm.api.permissoes.PermissaoDoPapel"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "brm.api.paginacao.PaginacaoPorPagina",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "brm.api.erros.tratar_erro",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("BRM_API_LIMITE_ANONIMO", default="60/min"),
+        "user": env("BRM_API_LIMITE_USUARIO", default="1200/min"),
+        # Signing in and refreshing, per client address: guessing passwords stays slow.
+        "autenticacao": env("BRM_API_LIMITE_AUTENTICACAO", default="20/min"),
+    },
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("BRM_JWT_ACESSO_MINUTOS", default=10)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("BRM_JWT_RENOVACAO_DIAS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
+
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html. Swagger UI and ReDoc come from the sidecar
+# package, served by this system: the pages load nothing from the internet.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BRM · API de faturas",
+    "DESCRIPTION": "A API do BRM para os sistemas ao redor (ERP financeiro, ferramentas da equipe de robôs, "
+    "relatórios): operadoras, clientes, processos, execuções, agendamentos e usuários. Guia: docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "brm.api.esquema.erros_em_toda_operacao",
+    ],
+}
 
 # E-mail (the schedules' reports)
 # ------------------------------------------------------------------------------

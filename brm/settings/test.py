@@ -6,7 +6,7 @@ import tempfile
 from .base import *  # noqa: F403
 from .base import DATABASES, env, filas_celery
 
-SECRET_KEY = "brm-test-key"
+SECRET_KEY = "brm-test-key-longa-o-bastante-para-assinar-jwt"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FERNET_KEYS = [

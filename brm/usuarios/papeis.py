@@ -35,6 +35,7 @@ PERMISSOES = {
         + ["aprovar_processo", "enviar_fatura", "criar_processos_mensais"],
         "agendamentos": _crud("agendamento", *_TUDO) + _crud("agendamentoexecucao", "view"),
         "rpa": _crud("configuracaorpa", "view", "change"),
+        "api": _crud("tokendeservico", "view", "add", "change"),
         "django_celery_beat": _crud("periodictask", "view")
         + _crud("crontabschedule", "view")
         + _crud("intervalschedule", "view")

@@ -29,6 +29,9 @@ from ..services import (
 )
 from .forms import CriarMensaisForm, EnviarFaturaForm, RejeitarForm
 
+# Refusals of the file itself, shown beside the file field; any other refusal is about the process.
+ERROS_DO_ARQUIVO = (ErroDeNegocio.INVALIDO, ErroDeNegocio.ARQUIVO_GRANDE, ErroDeNegocio.TIPO_NAO_SUPORTADO)
+
 
 class PaginasDoProcessoMixin:
     """Extra admin pages of ProcessoAdmin, reached through `get_urls`."""
@@ -107,7 +110,7 @@ class PaginasDoProcessoMixin:
                     numero_fatura=dados["numero_fatura"],
                 )
             except ErroDeNegocio as erro:
-                form.add_error("arquivo" if erro.codigo == ErroDeNegocio.INVALIDO else None, erro.mensagem)
+                form.add_error("arquivo" if erro.codigo in ERROS_DO_ARQUIVO else None, erro.mensagem)
             else:
                 self.message_user(request, f"Fatura de {processo} recebida: aguarda aprovação.", messages.SUCCESS)
                 return redirect(self._url_processo(processo))

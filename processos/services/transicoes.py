@@ -155,7 +155,7 @@ def _ler_pdf(arquivo: IO[bytes], tamanho_maximo: int) -> tuple[bytes, str]:
     if inicio != PDF_ASSINATURA:
         raise ErroDeNegocio(
             "O arquivo enviado não é um PDF (o conteúdo não começa com a assinatura de PDF).",
-            codigo=ErroDeNegocio.INVALIDO,
+            codigo=ErroDeNegocio.TIPO_NAO_SUPORTADO,
         )
     resumo = hashlib.sha256(inicio)
     tamanho = len(inicio)
@@ -163,7 +163,7 @@ def _ler_pdf(arquivo: IO[bytes], tamanho_maximo: int) -> tuple[bytes, str]:
         tamanho += len(bloco)
         if tamanho > tamanho_maximo:
             raise ErroDeNegocio(
-                f"O arquivo passa do limite de {filesizeformat(tamanho_maximo)}.", codigo=ErroDeNegocio.INVALIDO
+                f"O arquivo passa do limite de {filesizeformat(tamanho_maximo)}.", codigo=ErroDeNegocio.ARQUIVO_GRANDE
             )
         resumo.update(bloco)
     arquivo.seek(0)
@@ -205,7 +205,7 @@ def processo_registrar_fatura(
     if tamanho is not None and tamanho > tamanho_maximo:
         raise ErroDeNegocio(
             f"O arquivo tem {filesizeformat(tamanho)} e passa do limite de {filesizeformat(tamanho_maximo)}.",
-            codigo=ErroDeNegocio.INVALIDO,
+            codigo=ErroDeNegocio.ARQUIVO_GRANDE,
         )
     _, sha256 = _ler_pdf(arquivo, tamanho_maximo)
 

@@ -536,7 +536,7 @@ def test_arquivo_pdf_que_nao_e_pdf_e_recusado_e_nada_e_guardado(conteudo, operad
             processo=processo, arquivo=pdf("fatura.pdf", conteudo), por=operador, nome_original="fatura.pdf"
         )
 
-    assert info.value.codigo == ErroDeNegocio.INVALIDO
+    assert info.value.codigo == ErroDeNegocio.TIPO_NAO_SUPORTADO
     assert "não é um PDF" in info.value.mensagem
     assert _arquivos(media) == []
     assert _linha(processo) == antes
@@ -556,7 +556,7 @@ def test_arquivo_maior_que_o_limite_e_recusado_e_nada_e_guardado(tamanho_declara
     with pytest.raises(ErroDeNegocio) as info:
         processo_registrar_fatura(processo=processo, arquivo=arquivo, por=operador, nome_original="grande.pdf")
 
-    assert info.value.codigo == ErroDeNegocio.INVALIDO
+    assert info.value.codigo == ErroDeNegocio.ARQUIVO_GRANDE
     assert "passa do limite" in info.value.mensagem
     assert _arquivos(media) == []
     assert _linha(processo) == antes

@@ -1,0 +1,96 @@
+"""The OpenAPI description's shared parts: the one error shape on every operation, and the ways to sign in."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample
+
+# Every operation may answer with these, always in the one error shape (brm/api/erros.py).
+RESPOSTAS_DE_ERRO = {
+    "400": "Dados inválidos: `campos` diz o erro de cada campo.",
+    "401": "Sem token, token inválido, expirado, revogado ou de uma sessão encerrada.",
+    "403": "O papel da conta não permite esta operação.",
+    "404": "Não encontrado.",
+    "405": "Método não permitido neste endereço.",
+    "409": "A situação atual não permite a operação, ou outra pessoa a alterou antes.",
+    "413": "Arquivo grande demais.",
+    "415": "Tipo de conteúdo não aceito (por exemplo, um arquivo que não é PDF).",
+    "429": "Muitas requisições: espere `espera_segundos` e tente de novo.",
+}
+
+ESQUEMA_ERRO = {
+    "type": "object",
+    "required": ["codigo", "mensagem", "campos"],
+    "properties": {
+        "codigo": {
+            "type": "string",
+            "description": "Estável, para programas: invalido, nao_autenticado, permissao, nao_encontrado, "
+            "metodo_nao_permitido, conflito, arquivo_grande, tipo_nao_suportado, limite_de_requisicoes, erro_interno.",
+            "example": "conflito",
+        },
+        "mensagem": {
+            "type": "string",
+            "description": "Uma frase para pessoas.",
+            "example": "Este processo acabou "
+            "de ser alterado por outra pessoa. Recarregue a página e confira a situação atual.",
+        },
+        "campos": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Os erros de cada campo (em 400); `geral` para os do conjunto.",
+            "example": {},
+        },
+        "dados": {"type": "object", "additionalProperties": True, "description": "Dados extras do erro."},
+        "espera_segundos": {"type": "integer", "description": "Em 429: quantos segundos esperar."},
+    },
+}
+
+
+def exemplo_de_erro(status: int, codigo: str, mensagem: str, campos: dict | None = None) -> OpenApiExample:
+    return OpenApiExample(
+        f"Erro {status}",
+        value={"codigo": codigo, "mensagem": mensagem, "campos": campos or {}},
+        response_only=True,
+        status_codes=[str(status)],
+    )
+
+
+def erros_em_toda_operacao(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error shape as a component, answered by every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Erro"] = ESQUEMA_ERRO
+    referencia = {"$ref": "#/components/schemas/Erro"}
+    for caminho in result.get("paths", {}).values():
+        for metodo, operacao in caminho.items():
+            if metodo not in ("get", "post", "put", "patch", "delete"):
+                continue
+            respostas = operacao.setdefault("responses", {})
+            for status, descricao in RESPOSTAS_DE_ERRO.items():
+                existente = respostas.setdefault(status, {"description": descricao})
+                existente.setdefault("content", {}).setdefault("application/json", {})["schema"] = referencia
+    return result
+
+
+class EsquemaTokenDeServico(OpenApiAuthenticationExtension):
+    target_class = "brm.api.autenticacao.AutenticacaoPorTokenDeServico"
+    name = "tokenDeServico"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Chave de um sistema (começa com brm_), criada por um administrador no admin.",
+        }
+
+
+class EsquemaJWT(OpenApiAuthenticationExtension):
+    target_class = "brm.api.autenticacao.AutenticacaoJWT"
+    name = "jwt"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+class EsquemaSessao(OpenApiAuthenticationExtension):
+    target_class = "brm.api.autenticacao.AutenticacaoPorSessao"
+    name = "sessao"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

@@ -1,0 +1,30 @@
+"""/api/v1/: every resource of the API, its sign-in, and its description (OpenAPI, Swagger UI, ReDoc)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from operadoras.apis import OperadoraApi
+
+from .views import EntrarApi, MeApi, RenovarApi, SairApi
+
+app_name = "api"
+
+
+class Rotas(DefaultRouter):
+    include_root_view = False
+
+
+rotas = Rotas(trailing_slash="/?")
+rotas.register("operadoras", OperadoraApi, basename="operadora")
+
+urlpatterns = [
+    path("auth/token/", EntrarApi.as_view(), name="entrar"),
+    path("auth/token/renovar/", RenovarApi.as_view(), name="renovar"),
+    path("auth/sair/", SairApi.as_view(), name="sair"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(rotas.urls)),
+]

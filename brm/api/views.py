@@ -1,0 +1,146 @@
+"""Signing in and out of the API, and who the caller is (`me`)."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+
+from .permissoes import QUALQUER_USUARIO
+from .services import sessao_jwt_encerrar, sessao_jwt_iniciar
+
+
+class LimiteDeAutenticacao(AnonRateThrottle):
+    """Sign-ins and renewals per client address, signed in or not: guessing passwords stays slow."""
+
+    scope = "autenticacao"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+_Tokens = inline_serializer(
+    "Tokens",
+    {
+        "access": serializers.CharField(help_text="Token de acesso (10 minutos), no cabeçalho Authorization: Bearer."),
+        "refresh": serializers.CharField(help_text="Token de renovação (7 dias); cada renovação devolve outro."),
+    },
+)
+
+
+class EntrarApi(APIView):
+    """E-mail and password in, a pair of tokens out."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [LimiteDeAutenticacao]
+
+    class EntradaEntrar(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    @extend_schema(
+        operation_id="auth_entrar",
+        summary="Entrar: obter tokens",
+        description="Troca e-mail e senha por um token de acesso (10 minutos) e um de renovação (7 dias, rotativo).",
+        request=EntradaEntrar,
+        responses={200: _Tokens},
+        examples=[OpenApiExample("Entrar", value={"email": "ana@empresa.com.br", "password": "s3nh@-f0rte"})],
+        tags=["autenticação"],
+    )
+    def post(self, request):
+        entrada = self.EntradaEntrar(data=request.data)
+        entrada.is_valid(raise_exception=True)
+        usuario = authenticate(request, **entrada.validated_data)
+        if usuario is None:
+            raise exceptions.AuthenticationFailed("E-mail ou senha incorretos, ou usuário desativado.")
+        refresh = sessao_jwt_iniciar(usuario=usuario)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class RenovarApi(APIView):
+    """A refresh token in, a new pair out; the one sent is blacklisted (rotation)."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [LimiteDeAutenticacao]
+
+    class EntradaRenovar(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(
+        operation_id="auth_renovar",
+        summary="Renovar os tokens",
+        description="Troca o token de renovação por um novo par. O token enviado deixa de valer (rotação): "
+        "guarde o novo.",
+        request=EntradaRenovar,
+        responses={200: _Tokens},
+        examples=[OpenApiExample("Renovar", value={"refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…"})],
+        tags=["autenticação"],
+    )
+    def post(self, request):
+        self.EntradaRenovar(data=request.data).is_valid(raise_exception=True)
+        serializer = TokenRefreshSerializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except (TokenError, exceptions.AuthenticationFailed) as erro:
+            raise exceptions.AuthenticationFailed(
+                "O token de renovação é inválido, expirou ou já foi usado: entre de novo."
+            ) from erro
+        return Response(serializer.validated_data)
+
+
+class SairApi(APIView):
+    """Sign out: the refresh token and every access token of the same sign-in stop working."""
+
+    permissoes = {"post": QUALQUER_USUARIO}
+
+    class EntradaSair(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(
+        operation_id="auth_sair",
+        summary="Sair (logout)",
+        description="Encerra a sessão do token de renovação enviado: ele, suas renovações e os tokens de acesso "
+        "que deram deixam de valer.",
+        request=EntradaSair,
+        responses={204: None},
+        examples=[OpenApiExample("Sair", value={"refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…"})],
+        tags=["autenticação"],
+    )
+    def post(self, request):
+        entrada = self.EntradaSair(data=request.data)
+        entrada.is_valid(raise_exception=True)
+        sessao_jwt_encerrar(refresh=entrada.validated_data["refresh"], usuario=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    """Who is calling: the account, its role and what it may do."""
+
+    permissoes = {"get": QUALQUER_USUARIO}
+
+    class Me(serializers.Serializer):
+        id = serializers.UUIDField()
+        email = serializers.EmailField()
+        nome = serializers.CharField()
+        papel = serializers.CharField()
+        papel_nome = serializers.CharField(source="get_papel_display")
+        is_superuser = serializers.BooleanField()
+        permissoes = serializers.SerializerMethodField()
+
+        def get_permissoes(self, usuario) -> list[str]:
+            return sorted(usuario.get_all_permissions())
+
+    @extend_schema(
+        operation_id="me",
+        summary="Quem sou eu",
+        description="A conta que fez a chamada, seu papel e as permissões que ele dá.",
+        responses={200: Me},
+        tags=["autenticação"],
+    )
+    def get(self, request):
+        return Response(self.Me(request.user).data)
