@@ -17,6 +17,8 @@ from django_celery_beat.models import (
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
+from brm.api.models import TokenDeServico
+from brm.api.services import token_de_servico_criar
 from brm.rpa.models import ConfiguracaoRPA
 from brm.usuarios.models import Usuario
 from brm.usuarios.papeis import GRUPOS
@@ -59,6 +61,7 @@ LINHAS = {
     **FABRICAS,
     ConfiguracaoRPA: ConfiguracaoRPAFactory,
     Group: lambda: Group.objects.get(name=GRUPOS["LEITURA"]),
+    TokenDeServico: lambda: token_de_servico_criar(nome="ERP financeiro", usuario=UsuarioFactory(), por=None)[0],
 }
 # Rows of beat's tables, which have no admin pages: schedules are edited only through Agendamentos.
 LINHAS_DO_BEAT = {

@@ -1,11 +1,18 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from brm.common.admin import aplicar_em_lote, badge
 from brm.common.errors import ErroDeNegocio
 
 from .models import TokenDeServico
 from .services import token_de_servico_criar, token_de_servico_revogar
+
+# SimpleJWT's own tables are its bookkeeping of sign-ins (and its admin lets anyone with access delete a
+# blacklist row, bringing a revoked token back): people manage API access through service tokens and users.
+for _modelo in (OutstandingToken, BlacklistedToken):
+    if admin.site.is_registered(_modelo):
+        admin.site.unregister(_modelo)
 
 
 @admin.register(TokenDeServico)
