@@ -46,7 +46,7 @@ EXEMPLO = {
     "tipo": "EXECUTAR_DOWNLOADS",
     "tipo_nome": "Executar downloads",
     "expressao_cron": "0 3 * * 1-5",
-    "descricao_cron": "Às 03:00, de segunda a sexta-feira",
+    "descricao_cron": "Às 03:00, de segunda-feira a sexta-feira",
     "fuso_horario": "America/Sao_Paulo",
     "parametros": {"apenas_processos_pendentes": True, "limite_execucoes_simultaneas": 5},
     "ativo": True,
