@@ -47,6 +47,11 @@ def agendamento_ultima_execucao(*, agendamento: Agendamento) -> AgendamentoExecu
     return agendamento.execucoes.order_by("-inicio").first()
 
 
+def agendamento_historico(*, agendamento: Agendamento) -> QuerySet[AgendamentoExecucao]:
+    """The schedule's runs with who asked for each (none when beat fired it); the caller orders and pages."""
+    return AgendamentoExecucao.objects.filter(agendamento=agendamento).select_related("solicitado_por")
+
+
 def agendamento_execucoes_encerradas(*, antes_de: dt.datetime) -> QuerySet[AgendamentoExecucao]:
     """Runs of any schedule that started before `antes_de` and have ended (a run still going is not history)."""
     return AgendamentoExecucao.objects.filter(inicio__lt=antes_de).exclude(

@@ -215,7 +215,7 @@ def medir(args, log: Path) -> bool:
     from brm.usuarios.models import Usuario
     from brm.usuarios.services import usuario_criar
 
-    usuario = usuario_criar(email="bench-sse@brm.test", nome="Bench SSE", papel=Usuario.Papel.LEITURA, password="x")
+    usuario = usuario_criar(email="bench-sse@brm.test", nome="Bench SSE", papel=Usuario.Papel.LEITURA)
     navegador = Client()
     navegador.force_login(usuario)
     sessao = navegador.cookies["sessionid"].value

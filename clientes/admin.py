@@ -1,16 +1,23 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from brm.common.admin import BuscaCNPJMixin, SegredosOcultosMixin, trocar_campos
+from brm.common.errors import ErroDeNegocio
+from brm.common.fields import LIMPAR_SEGREDO
 
 from .models import Cliente
+from .selectors import CAMPOS_DE_BUSCA
+from .services import CAMPOS, cliente_atualizar, cliente_criar, cliente_excluir
 
 
 @admin.register(Cliente)
 class ClienteAdmin(BuscaCNPJMixin, SegredosOcultosMixin, admin.ModelAdmin):
+    """Clients, saved and deleted through the same services as the API: one set of rules for both."""
+
     list_display = ("razao_social", "cnpj_formatado", "operadora", "conta", "unidade", "ativo")
     list_filter = ("ativo", "operadora")
     list_select_related = ("operadora",)
-    search_fields = ("razao_social", "cnpj", "conta", "unidade", "codigo_sat")
+    search_fields = CAMPOS_DE_BUSCA
     autocomplete_fields = ("operadora",)
     readonly_fields = ("cnpj_formatado", "created_at", "updated_at")
     campos_secretos = {"senha_portal": "senha do portal"}
@@ -31,3 +38,38 @@ class ClienteAdmin(BuscaCNPJMixin, SegredosOcultosMixin, admin.ModelAdmin):
     @admin.display(description="CNPJ", ordering="cnpj")
     def cnpj_formatado(self, obj):
         return obj.cnpj_formatado
+
+    # Writes go through the services
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ErroDeNegocio as erro:
+            # The form checked the fields already; this is a rule of the service (or a change made meanwhile).
+            self.message_user(request, erro.mensagem, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        dados = form.cleaned_data
+        campos = {
+            campo: dados[campo] for campo in CAMPOS if campo in dados and (not change or campo in form.changed_data)
+        }
+        limpar = campos.get("senha_portal") is LIMPAR_SEGREDO
+        if limpar:
+            del campos["senha_portal"]
+        if change:
+            salvo = cliente_atualizar(cliente=obj, por=request.user, limpar_senha_portal=limpar, **campos)
+        else:
+            salvo = cliente_criar(por=request.user, **campos)
+        # The admin goes on with `obj` (history entry, redirect): it must be the row the service wrote.
+        for campo in Cliente._meta.concrete_fields:
+            setattr(obj, campo.attname, getattr(salvo, campo.attname))
+        obj._state.adding = False
+        obj._state.db = salvo._state.db
+
+    def delete_model(self, request, obj):
+        cliente_excluir(cliente=obj, por=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for cliente in queryset:
+            cliente_excluir(cliente=cliente, por=request.user)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -54,6 +55,14 @@ class Cliente(BaseModel):
     def __str__(self) -> str:
         conta = f" · conta {self.conta}" if self.conta else ""
         return f"{self.razao_social}{conta}"
+
+    def clean(self):
+        super().clean()
+        # The robot reads named fields from it: a list or a bare value would reach it as nonsense.
+        if not isinstance(self.dados_rpa, dict):
+            raise ValidationError(
+                {"dados_rpa": 'Os dados para o robô devem ser um objeto JSON, por exemplo {"contrato": "123"}.'}
+            )
 
     @property
     def cnpj_formatado(self) -> str:

@@ -4,6 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from agendamentos.apis import AgendamentoApi
+from brm.usuarios.apis import UsuarioApi
+from clientes.apis import ClienteApi
 from operadoras.apis import OperadoraApi
 
 from .views import EntrarApi, MeApi, RenovarApi, SairApi
@@ -17,6 +20,9 @@ class Rotas(DefaultRouter):
 
 rotas = Rotas(trailing_slash="/?")
 rotas.register("operadoras", OperadoraApi, basename="operadora")
+rotas.register("clientes", ClienteApi, basename="cliente")
+rotas.register("agendamentos", AgendamentoApi, basename="agendamento")
+rotas.register("usuarios", UsuarioApi, basename="usuario")
 
 urlpatterns = [
     path("auth/token/", EntrarApi.as_view(), name="entrar"),

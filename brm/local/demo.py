@@ -108,8 +108,14 @@ def _cadastros_criar() -> tuple[int, int, int, int]:
     usuarios = 0
     for email, nome, papel, senha in USUARIOS_DEMO:
         if not Usuario.objects.filter(email=email).exists():
+            # The demo's passwords are documented and simple on purpose (local use only).
             usuario_criar(
-                email=email, password=senha, nome=nome, papel=papel, is_superuser=papel == Usuario.Papel.ADMIN
+                email=email,
+                password=senha,
+                nome=nome,
+                papel=papel,
+                is_superuser=papel == Usuario.Papel.ADMIN,
+                validar_senha=False,
             )
             usuarios += 1
 

@@ -327,7 +327,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a `Status` or a `Tipo`: each choice set gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "TipoDeAgendamentoEnum": "agendamentos.models.Agendamento.Tipo",
+        "SituacaoDaExecucaoDeAgendamentoEnum": "agendamentos.models.AgendamentoExecucao.Status",
+        "PapelEnum": "brm.usuarios.models.Usuario.Papel",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "brm.api.esquema.erros_em_toda_operacao",

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import ClienteFactory
+from clientes.models import Cliente
+from tests.factories import ClienteFactory, OperadoraFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,54 @@ def test_pagina_do_cliente_explica_que_o_dia_de_emissao_substitui_o_da_operadora
 
     assert 'name="dia_emissao"' in resposta.content.decode()
     assert "em branco, vale o da operadora" in resposta.content.decode()
+
+
+def _dados_do_formulario(cliente, **extra) -> dict:
+    return {
+        "razao_social": cliente.razao_social,
+        "cnpj": cliente.cnpj_formatado,
+        "operadora": str(cliente.operadora_id),
+        "ativo": "on",
+        "conta": cliente.conta,
+        "unidade": "",
+        "dia_emissao": "",
+        "login_portal": cliente.login_portal,
+        "senha_portal": "",
+        "dados_rpa": "{}",
+        "codigo_sat": "",
+        **extra,
+    }
+
+
+def test_admin_remove_a_senha_do_portal_quando_pedido(client, operador):
+    cliente = ClienteFactory(senha_portal="segredo-antigo")
+    client.force_login(operador)
+
+    resposta = client.post(url("change", cliente.pk), _dados_do_formulario(cliente, senha_portal__limpar="on"))
+
+    assert resposta.status_code == 302
+    cliente.refresh_from_db()
+    assert cliente.senha_portal == ""
+
+
+def test_admin_cadastra_pelo_servico_com_a_senha_cifrada(client, operador):
+    modelo = ClienteFactory.build(operadora=OperadoraFactory())
+    client.force_login(operador)
+
+    resposta = client.post(url("add"), _dados_do_formulario(modelo, senha_portal="nova-senha"))
+
+    assert resposta.status_code == 302
+    cliente = Cliente.objects.get(cnpj=modelo.cnpj)
+    assert cliente.senha_portal == "nova-senha"
+
+
+def test_admin_recusa_dados_rpa_que_nao_sao_objeto(client, operador):
+    cliente = ClienteFactory()
+    client.force_login(operador)
+
+    resposta = client.post(url("change", cliente.pk), _dados_do_formulario(cliente, dados_rpa="[1, 2]"))
+
+    assert resposta.status_code == 200
+    assert "dados_rpa" in resposta.context["adminform"].form.errors
+    cliente.refresh_from_db()
+    assert cliente.dados_rpa != [1, 2]

@@ -112,20 +112,22 @@ def test_usuario_sem_senha_nao_consegue_entrar_com_senha():
 
 
 def test_usuario_criar_com_papel_desconhecido_e_recusado_sem_criar_nada():
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ErroDeNegocio) as info:
         usuario_criar(email="chefe@brm.test", password="x-senha-123", papel="CHEFE")
 
-    assert "papel" in info.value.message_dict
+    assert info.value.codigo == ErroDeNegocio.INVALIDO
+    assert "papel" in info.value.dados["campos"]
     assert not Usuario.objects.filter(email="chefe@brm.test").exists()
 
 
 def test_usuario_criar_com_email_ja_usado_e_recusado():
     usuario_criar(email="ana@brm.test", password="x-senha-123")
 
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ErroDeNegocio) as info:
         usuario_criar(email="ANA@brm.test", password="outra-senha-123")
 
-    assert "email" in info.value.message_dict
+    assert info.value.codigo == ErroDeNegocio.INVALIDO
+    assert "email" in info.value.dados["campos"]
     assert Usuario.objects.filter(email="ana@brm.test").count() == 1
 
 
