@@ -34,6 +34,9 @@ class PermissaoDoPapel(BasePermission):
         usuario = request.user
         if not (usuario and usuario.is_authenticated and usuario.is_active):
             return False
+        if not hasattr(view, request.method.lower()):
+            # A method this address does not serve: the view answers 405, which says more than a 403.
+            return True
         try:
             permissao = permissao_exigida(request, view)
         except KeyError:
