@@ -114,10 +114,6 @@ class WebhookAdmin(admin.ModelAdmin):
         obj._state.adding = False
         request._brm_segredo_criado = segredo
 
-    def save_related(self, request, form, formsets, change):
-        # Nothing related is edited here (the deliveries are read-only).
-        pass
-
     def response_add(self, request, obj, post_url_continue=None):
         segredo = getattr(request, "_brm_segredo_criado", None)
         if segredo is None:
