@@ -2,6 +2,7 @@
 each of its attempts, send again what failed."""
 
 import json
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -180,7 +181,9 @@ class EntregaWebhookAdmin(SomenteLeituraMixin, SituacaoErroMixin, admin.ModelAdm
     list_display = ("quando", "evento", "webhook", "situacao", "tentativas", "proxima_tentativa_em", "erro_resumo")
     list_filter = ("status", "evento", "webhook")
     list_select_related = ("webhook",)
+    # Only a whole delivery id (as a receiver logs it, from `X-BRM-Entrega`) is searched.
     search_fields = ("id",)
+    search_help_text = "O id da entrega (o cabeçalho X-BRM-Entrega)."
     date_hierarchy = "quando"
     actions = ["reenviar_selecionadas"]
     inlines = [TentativasInline]
@@ -195,6 +198,15 @@ class EntregaWebhookAdmin(SomenteLeituraMixin, SituacaoErroMixin, admin.ModelAdm
         "erro",
         "conteudo",
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        termo = (search_term or "").strip()
+        if not termo:
+            return queryset, False
+        try:
+            return queryset.filter(pk=uuid.UUID(termo)), False
+        except ValueError:
+            return queryset.none(), False
 
     @admin.display(description="conteúdo enviado")
     def conteudo(self, obj):

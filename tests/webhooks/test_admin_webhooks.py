@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from brm.webhooks.models import EntregaWebhook, Evento, TentativaEntrega, Webhook
 from brm.webhooks.tasks import entregar
-from tests.conftest import textos
+from tests.conftest import linhas_da_lista, textos
 
 from .test_entrega import verificar_assinatura
 
@@ -230,3 +230,11 @@ def test_reenviar_entrega_entregue_e_recusado_sem_efeitos(client, admin_user, en
     entrega_falhou.refresh_from_db()
     assert entrega_falhou.status == St.ENTREGUE
     assert tarefas == []
+
+
+def test_busca_de_entregas_pelo_id_do_cabecalho(client, admin_user, entrega_falhou):
+    client.force_login(admin_user)
+    lista = url("entregawebhook", "changelist")
+
+    assert len(linhas_da_lista(client.get(lista, {"q": str(entrega_falhou.pk)}))) == 1
+    assert client.get(lista, {"q": "não é um id"}).context["cl"].result_count == 0
