@@ -22,6 +22,8 @@ from brm.api.services import token_de_servico_criar
 from brm.rpa.models import ConfiguracaoRPA
 from brm.usuarios.models import Usuario
 from brm.usuarios.papeis import GRUPOS
+from brm.webhooks.models import EntregaWebhook, Webhook
+from brm.webhooks.services import webhook_criar, webhooks_notificar
 from clientes.models import Cliente
 from operadoras.models import Operadora
 from processos.models import Execucao, ExecucaoLog, Processo, ProcessoEvento
@@ -56,12 +58,25 @@ FABRICAS = {
     Agendamento: AgendamentoFactory,
     AgendamentoExecucao: AgendamentoExecucaoFactory,
 }
+
+
+def _webhook() -> Webhook:
+    return webhook_criar(nome="ERP", url="https://erp.example/brm", eventos=["processo.aprovado"], por=None)[0]
+
+
+def _entrega_webhook() -> EntregaWebhook:
+    _webhook()
+    return webhooks_notificar(evento="processo.aprovado", dados={})[0]
+
+
 # A row of each registered model, to open its change page.
 LINHAS = {
     **FABRICAS,
     ConfiguracaoRPA: ConfiguracaoRPAFactory,
     Group: lambda: Group.objects.get(name=GRUPOS["LEITURA"]),
     TokenDeServico: lambda: token_de_servico_criar(nome="ERP financeiro", usuario=UsuarioFactory(), por=None)[0],
+    Webhook: _webhook,
+    EntregaWebhook: _entrega_webhook,
 }
 # Rows of beat's tables, which have no admin pages: schedules are edited only through Agendamentos.
 LINHAS_DO_BEAT = {
@@ -76,7 +91,7 @@ LINHAS_DO_BEAT = {
     SolarSchedule: lambda: SolarSchedule.objects.create(event="sunrise", latitude=-23.55, longitude=-46.63),
 }
 # History and robot jobs are written by services, never added by hand; the robot configuration is one row.
-SEM_INCLUSAO = {ProcessoEvento, Execucao, ExecucaoLog, AgendamentoExecucao, ConfiguracaoRPA}
+SEM_INCLUSAO = {ProcessoEvento, Execucao, ExecucaoLog, AgendamentoExecucao, ConfiguracaoRPA, EntregaWebhook}
 # Groups come from the roles: the admin role only reads them.
 ADMIN_SO_VE = {Group}
 # The list of a one-row model opens that row.

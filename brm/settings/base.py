@@ -94,6 +94,8 @@ LOCAL_APPS = [
     "brm.rpa",
     # The REST API's shared pieces (errors, permissions, pagination, service tokens) and its /api/v1/ routes.
     "brm.api",
+    # Webhooks: other systems told of processes approved, rejected, sent to the SAT and of failed robot jobs.
+    "brm.webhooks",
     "operadoras",
     "clientes",
     "processos",
@@ -249,6 +251,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "rpa-despachar": {"task": "processos.despachar_execucoes", "schedule": 5.0},
     "rpa-acompanhar": {"task": "processos.acompanhar_execucoes", "schedule": 2.0},
+    # Webhook deliveries due whose queued attempt never ran (Redis was down) or that wait too long for a countdown.
+    "webhooks-entregar-pendentes": {"task": "webhooks.entregar_pendentes", "schedule": 60.0},
 }
 
 # Live updates (django-eventstream, served over ASGI)

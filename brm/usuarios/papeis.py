@@ -36,6 +36,7 @@ PERMISSOES = {
         "agendamentos": _crud("agendamento", *_TUDO) + _crud("agendamentoexecucao", "view"),
         "rpa": _crud("configuracaorpa", "view", "change"),
         "api": _crud("tokendeservico", "view", "add", "change"),
+        "webhooks": _crud("webhook", *_TUDO) + _crud("entregawebhook", "view") + _crud("tentativaentrega", "view"),
         "django_celery_beat": _crud("periodictask", "view")
         + _crud("crontabschedule", "view")
         + _crud("intervalschedule", "view")

@@ -12,6 +12,7 @@ from brm.rpa.selectors import configuracao_rpa_obter
 from ..models import Execucao, Processo
 from ..regras import STATUS_DO_PROCESSO
 from .execucao_estado import execucao_mudar_status, execucoes_criar
+from .notificacoes import execucao_falha_notificar
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ def execucao_falhar(execucao: Execucao, mensagem: str, *, codigo: str, de: str, 
             **campos,
         ):
             return False
-        _reexecutar_automaticamente(execucao, codigo)
+        reexecucao_em = _reexecutar_automaticamente(execucao, codigo)
+        execucao_falha_notificar(execucao=execucao, mensagem=mensagem, codigo=codigo, reexecucao_em=reexecucao_em)
     logger.info("Execução %s (%s) falhou (%s): %s", execucao.pk, execucao, codigo, mensagem)
     return True
 
@@ -60,10 +62,11 @@ def reexecucao_automatica_em(execucao: Execucao, codigo: str) -> dt.datetime | N
     return timezone.now() + dt.timedelta(minutes=configuracao.intervalo_reexecucao_minutos)
 
 
-def _reexecutar_automaticamente(execucao: Execucao, codigo: str) -> None:
+def _reexecutar_automaticamente(execucao: Execucao, codigo: str) -> dt.datetime | None:
+    """Queue the automatic re-run if the policy gives one; when it will start, None when none was queued."""
     quando = reexecucao_automatica_em(execucao, codigo)
     if quando is None:
-        return
+        return None
     try:
         with transaction.atomic():
             # A new execution is a new referencia: a job the robot lost is never adopted again.
@@ -83,4 +86,5 @@ def _reexecutar_automaticamente(execucao: Execucao, codigo: str) -> None:
             )
     except IntegrityError:
         # Someone already queued a new job for this process.
-        pass
+        return None
+    return quando

@@ -28,6 +28,7 @@ from ..regras import TRANSICOES
 from ..selectors.aprovacao import processo_alertas, processo_enviado_por
 from .ao_vivo import processo_publicar
 from .faturas import fatura_arquivo_decidir, fatura_arquivo_registrar
+from .notificacoes import processo_notificar
 from .pedido import execucao_cancelar_pelo_envio_manual, execucao_download_ativo_travar, execucao_solicitar
 
 S = Processo.Status
@@ -72,6 +73,7 @@ def _transicionar(
     ProcessoEvento.objects.create(processo=processo, de=de, para=para, por=por, motivo=motivo)
     processo.refresh_from_db()
     processo_publicar(processo=processo, de=de)
+    processo_notificar(processo=processo, de=de, por=por, motivo=motivo)
     return processo
 
 
