@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from operadoras.apis import OperadoraApi
+from processos.apis_execucoes import ExecucaoApi
 
 from .views import EntrarApi, MeApi, RenovarApi, SairApi
 
@@ -17,6 +18,7 @@ class Rotas(DefaultRouter):
 
 rotas = Rotas(trailing_slash="/?")
 rotas.register("operadoras", OperadoraApi, basename="operadora")
+rotas.register("execucoes", ExecucaoApi, basename="execucao")
 
 urlpatterns = [
     path("auth/token/", EntrarApi.as_view(), name="entrar"),
