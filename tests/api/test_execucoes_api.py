@@ -5,9 +5,11 @@ import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from processos.models import Execucao, ExecucaoEvento, ExecucaoLog, Processo
+from processos.selectors import ORDEM_EXECUCOES
 from processos.services import execucao_mudar_status
 from tests.api.conftest import assert_erro, cliente_jwt
 from tests.factories import (
@@ -391,3 +393,17 @@ def test_admin_cancela_e_reexecuta(api_admin):
 
     assert api_admin.post(f"{URL}{pendente.pk}/cancelar/").json()["status"] == "CANCELADA"
     assert api_admin.post(f"{URL}{pendente.pk}/reexecutar/").status_code == 201
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="índices só do PostgreSQL")
+def test_pagina_da_lista_le_a_ordem_do_indice_da_criacao():
+    from processos.apis_execucoes import ExecucaoApi
+    from tests.processos.test_listas import plano
+
+    _criar(3)
+    pagina = ExecucaoApi().get_queryset().order_by(*ORDEM_EXECUCOES)
+    seguinte = pagina.filter(criado_em__lt=timezone.now())
+
+    # The first page and a page after a cursor's position, newest first, straight from (criado_em, id).
+    for consulta in (pagina[:51], seguinte[:51]):
+        assert "execucao_criado_idx" in plano(consulta, "seqscan", "sort", "incremental_sort")
