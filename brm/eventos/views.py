@@ -27,7 +27,8 @@ SEM_PERMISSAO = "Você não tem permissão para acompanhar estas atualizações.
 
 
 def _recusa(status: int, corpo: dict, *, desafio: str = "") -> JsonResponse:
-    resposta = JsonResponse(corpo, status=status, json_dumps_params={"ensure_ascii": False})
+    # Byte for byte as the API's JSON renderer writes it.
+    resposta = JsonResponse(corpo, status=status, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
     resposta["Cache-Control"] = "no-store"
     if desafio:
         resposta["WWW-Authenticate"] = desafio

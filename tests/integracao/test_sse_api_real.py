@@ -92,7 +92,7 @@ def test_servidor_real_recusa_token_invalido_encerrado_e_sem_permissao(web, leit
     for caso, (cliente, status) in casos.items():
         assert cliente.terminou.wait(20), caso
         assert cliente.status == status, (caso, cliente.situacao())
-        assert cliente.corpo_recusa.startswith('{"codigo": '), (caso, cliente.corpo_recusa)
+        assert cliente.corpo_recusa.startswith('{"codigo":"'), (caso, cliente.corpo_recusa)
         assert cliente.todos == []
 
 
