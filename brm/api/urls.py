@@ -8,6 +8,7 @@ from agendamentos.apis import AgendamentoApi
 from brm.usuarios.apis import UsuarioApi
 from clientes.apis import ClienteApi
 from operadoras.apis import OperadoraApi
+from processos.apis_execucoes import ExecucaoApi
 
 from .views import EntrarApi, MeApi, RenovarApi, SairApi
 
@@ -23,6 +24,7 @@ rotas.register("operadoras", OperadoraApi, basename="operadora")
 rotas.register("clientes", ClienteApi, basename="cliente")
 rotas.register("agendamentos", AgendamentoApi, basename="agendamento")
 rotas.register("usuarios", UsuarioApi, basename="usuario")
+rotas.register("execucoes", ExecucaoApi, basename="execucao")
 
 urlpatterns = [
     path("auth/token/", EntrarApi.as_view(), name="entrar"),

@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
         "TipoDeAgendamentoEnum": "agendamentos.models.Agendamento.Tipo",
         "SituacaoDaExecucaoDeAgendamentoEnum": "agendamentos.models.AgendamentoExecucao.Status",
         "PapelEnum": "brm.usuarios.models.Usuario.Papel",
+        # A job's status, also the `de` and `para` of its history.
+        "ExecucaoStatusEnum": "processos.models.Execucao.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from brm.common.busca import TermoDeBusca, termo_interpretar
 from clientes.models import Cliente
 
-from ..models import Execucao, ExecucaoLog, Processo, ProcessoEvento
+from ..models import Execucao, ExecucaoEvento, ExecucaoLog, Processo, ProcessoEvento
 
 # Newest month first. Both columns descending, so the index (competencia, cliente) is read backwards;
 # (cliente, competencia) is unique, so the order is total and Django adds no tie-breaker of its own.
@@ -129,9 +129,20 @@ def execucao_log_anteriores(*, execucao_id, antes: int, limite: int) -> list[Exe
     return linhas
 
 
-def execucao_log_seguintes(*, execucao_id, depois: int, limite: int) -> list[ExecucaoLog]:
-    """The first `limite` lines of a job's log after the line `depois`, in the order they were written."""
-    return list(ExecucaoLog.objects.filter(execucao_id=execucao_id, seq__gt=depois).order_by("seq")[:limite])
+def execucao_log_seguintes(
+    *, execucao_id, depois: int, limite: int, niveis: list[str] | None = None
+) -> list[ExecucaoLog]:
+    """The first `limite` lines of a job's log after the line `depois`, in the order they were written; only those
+    of `niveis` when given."""
+    linhas = ExecucaoLog.objects.filter(execucao_id=execucao_id, seq__gt=depois)
+    if niveis:
+        linhas = linhas.filter(nivel__in=niveis)
+    return list(linhas.order_by("seq")[:limite])
+
+
+def execucao_historico(*, execucao_id) -> QuerySet[ExecucaoEvento]:
+    """A job's status changes, oldest first, with who asked for each."""
+    return ExecucaoEvento.objects.filter(execucao_id=execucao_id).select_related("por").order_by("quando", "created_at")
 
 
 def _clientes(busca: TermoDeBusca) -> QuerySet[Cliente]:

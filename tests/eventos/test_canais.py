@@ -40,17 +40,21 @@ def test_canal_que_nao_e_nosso_e_recusado_ate_para_o_admin(canal, admin_user):
     assert not pode_ler_canal(admin_user, canal)
 
 
-def test_url_recusa_anonimo_com_403_e_frase_em_portugues(client):
+def test_url_recusa_anonimo_com_401_na_forma_de_erro_da_api(client):
     resposta = client.get(f"/eventos/{CANAL_PAINEL}/")
 
-    assert resposta.status_code == 403
-    assert "permissão para acompanhar" in resposta.content.decode()
+    assert resposta.status_code == 401
+    assert resposta.json()["codigo"] == "nao_autenticado"
+    assert "Authorization: Bearer" in resposta.json()["mensagem"]
 
 
 def test_url_recusa_quem_nao_tem_permissao(client, sem_papel):
     client.force_login(sem_papel)
 
-    assert client.get(f"/eventos/{EXECUCAO}/").status_code == 403
+    resposta = client.get(f"/eventos/{EXECUCAO}/")
+
+    assert resposta.status_code == 403
+    assert "permissão para acompanhar" in resposta.json()["mensagem"]
 
 
 def test_url_recusa_canal_desconhecido(client, admin_user):

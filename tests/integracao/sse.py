@@ -28,12 +28,23 @@ class EventoSSE:
 
 
 class ClienteSSE:
-    def __init__(self, url: str, *, sessao: str | None = None, ultimo_id: str | None = None, prazo: float = 60):
+    def __init__(
+        self,
+        url: str,
+        *,
+        sessao: str | None = None,
+        token: str | None = None,
+        ultimo_id: str | None = None,
+        prazo: float = 60,
+    ):
         partes = urlsplit(url)
         self.host, self.porta, self.caminho = partes.hostname, partes.port, partes.path
         self.cabecalhos = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
         if sessao:
             self.cabecalhos["Cookie"] = f"sessionid={sessao}"
+        if token:
+            # An API client: a JWT access token or a service key.
+            self.cabecalhos["Authorization"] = f"Bearer {token}"
         if ultimo_id:
             self.cabecalhos["Last-Event-ID"] = ultimo_id
         self.limite = time.monotonic() + prazo

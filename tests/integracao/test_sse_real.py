@@ -150,17 +150,23 @@ def test_quem_nao_pode_ler_e_recusado_pelo_servidor_real(web):
     sem_papel = UsuarioFactory()
     sem_papel.groups.clear()
     execucao = canal_execucao(uuid.uuid4())
-    casos = {
+    anonimos = {
         "anônimo no painel": ClienteSSE(f"{web.url}/eventos/{CANAL_PAINEL}/"),
         "anônimo numa execução": ClienteSSE(f"{web.url}/eventos/{execucao}/"),
+    }
+    sem_permissao = {
         "sem papel": ClienteSSE(f"{web.url}/eventos/{execucao}/", sessao=sessao_de(sem_papel)),
         "canal que não é nosso": ClienteSSE(f"{web.url}/eventos/outro-canal/", sessao=sessao_de(UsuarioFactory())),
     }
-    for caso, cliente in casos.items():
-        assert cliente.terminou.wait(20), caso
-        assert cliente.status == 403, (caso, cliente.situacao())
-        assert "permissão para acompanhar" in cliente.corpo_recusa
-        assert cliente.todos == []
+    for status, frase, casos in (
+        (401, "Authorization: Bearer", anonimos),
+        (403, "permissão para acompanhar", sem_permissao),
+    ):
+        for caso, cliente in casos.items():
+            assert cliente.terminou.wait(20), caso
+            assert cliente.status == status, (caso, cliente.situacao())
+            assert frase in cliente.corpo_recusa
+            assert cliente.todos == []
 
 
 def test_html_numa_linha_de_log_chega_intacto_como_texto(web, sessao_leitor):
