@@ -157,6 +157,21 @@ class MeApi(APIView):
         summary="Quem sou eu",
         description="A conta que fez a chamada, seu papel e as permissões que ele dá.",
         responses={200: Me},
+        examples=[
+            OpenApiExample(
+                "Conta de um operador",
+                value={
+                    "id": "6c1f3a52-7f0e-4a36-a0d5-1d9b0f1e2c44",
+                    "email": "ana@empresa.com.br",
+                    "nome": "Ana Souza",
+                    "papel": "OPERADOR",
+                    "papel_nome": "Operador",
+                    "is_superuser": False,
+                    "permissoes": ["operadoras.view_operadora", "processos.view_processo"],
+                },
+                response_only=True,
+            )
+        ],
         tags=["autenticação"],
     )
     def get(self, request):

@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "brm.api.paginacao.PaginacaoPorPagina",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "brm.api.erros.tratar_erro",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "brm.api.esquema.EsquemaDaApi",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
