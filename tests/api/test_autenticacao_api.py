@@ -348,6 +348,37 @@ def test_limite_conta_por_endereco(ana, limite_de_3_por_minuto):
     assert outro_endereco.post(ENTRAR, {"email": "ana@brm.test", "password": SENHA}, format="json").status_code == 200
 
 
+def test_limite_nao_se_contorna_com_x_forwarded_for(ana, limite_de_3_por_minuto):
+    for tentativa in range(3):
+        APIClient(HTTP_X_FORWARDED_FOR=f"10.9.9.{tentativa}").post(
+            ENTRAR, {"email": "ana@brm.test", "password": "errada"}, format="json"
+        )
+
+    resposta = APIClient(HTTP_X_FORWARDED_FOR="10.9.9.99").post(
+        ENTRAR, {"email": "ana@brm.test", "password": SENHA}, format="json"
+    )
+
+    assert_erro(resposta, 429, "limite_de_requisicoes")
+
+
+def test_atras_de_um_proxy_conta_o_endereco_que_ele_informa(ana, limite_de_3_por_minuto, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    for _ in range(3):
+        APIClient(HTTP_X_FORWARDED_FOR="10.9.9.1").post(
+            ENTRAR, {"email": "ana@brm.test", "password": "errada"}, format="json"
+        )
+
+    outro = APIClient(HTTP_X_FORWARDED_FOR="10.9.9.2").post(
+        ENTRAR, {"email": "ana@brm.test", "password": SENHA}, format="json"
+    )
+    mesmo = APIClient(HTTP_X_FORWARDED_FOR="10.9.9.1").post(
+        ENTRAR, {"email": "ana@brm.test", "password": SENHA}, format="json"
+    )
+
+    assert outro.status_code == 200
+    assert_erro(mesmo, 429, "limite_de_requisicoes")
+
+
 # The pages' session ---------------------------------------------------------------------------------------------------
 
 
