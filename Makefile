@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALADO := $(VENV)/.instalado
 
-.PHONY: run test bench lint format migrate install clean chromium
+.PHONY: run test bench lint format migrate install clean chromium esquema
 
 $(INSTALADO): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 ou mais novo não encontrado no PATH." >&2; exit 1; }
@@ -50,6 +50,11 @@ bench: install
 	$(BIN)/python bench/listas.py
 	$(BIN)/python bench/aprovacao.py
 	$(BIN)/python bench/sse.py
+
+# The OpenAPI description checked in at docs/openapi.yaml; the suite fails when the code's differs from it.
+esquema: install
+	$(BIN)/python manage.py spectacular --settings=brm.settings.test --validate --fail-on-warn --file docs/openapi.yaml
+	@echo "docs/openapi.yaml atualizado."
 
 lint: install
 	$(BIN)/ruff check .

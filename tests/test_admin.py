@@ -43,7 +43,7 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-NOSSOS_APPS = {"usuarios", "operadoras", "clientes", "processos", "agendamentos"}
+NOSSOS_APPS = {"usuarios", "operadoras", "clientes", "processos", "agendamentos", "api"}
 # Every model with a page in the admin: ours, the robot configuration and Django's groups (beat's are not offered).
 REGISTRADOS = sorted(admin.site._registry, key=lambda modelo: modelo._meta.label)
 MODELOS = [modelo for modelo in REGISTRADOS if modelo._meta.app_label in NOSSOS_APPS]
@@ -57,6 +57,7 @@ FABRICAS = {
     ExecucaoLog: ExecucaoLogFactory,
     Agendamento: AgendamentoFactory,
     AgendamentoExecucao: AgendamentoExecucaoFactory,
+    TokenDeServico: lambda: token_de_servico_criar(nome="ERP financeiro", usuario=UsuarioFactory(), por=None)[0],
 }
 
 
@@ -96,8 +97,8 @@ SEM_INCLUSAO = {ProcessoEvento, Execucao, ExecucaoLog, AgendamentoExecucao, Conf
 ADMIN_SO_VE = {Group}
 # The list of a one-row model opens that row.
 UMA_LINHA = {ConfiguracaoRPA}
-# The viewer role reads everything of the business but the users.
-LEITOR_VE = set(FABRICAS) - {Usuario}
+# The viewer role reads everything of the business but the users and the API's service keys.
+LEITOR_VE = set(FABRICAS) - {Usuario, TokenDeServico}
 # Whatever field a form might have: posted where the user must not change anything.
 DADOS_QUALQUER = {
     "nome": "Alterado",

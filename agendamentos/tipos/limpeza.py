@@ -1,4 +1,5 @@
-"""Deleting what is only worth keeping for a while: robot log lines and schedule run history.
+"""Deleting what is only worth keeping for a while: robot log lines and schedule run history, and the API's
+expired sign-in records (refresh tokens, their blacklist, signed-out sign-ins), which refuse nothing once expired.
 
 Never the processes' timeline (`ProcessoEvento`): that is the audit trail and stays for good. (The live
 events kept for reconnecting pages expire by themselves in Redis after 24 hours: see `brm.eventos`.)
@@ -9,6 +10,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
+from brm.api.services import tokens_expirados_apagar
 from brm.usuarios.models import Usuario
 from processos.selectors import execucoes_log_anteriores_a
 
@@ -46,9 +48,11 @@ def limpeza_executar(*, parametros: dict, agora: dt.datetime, fuso: str, por: Us
     linhas = apagar_em_lotes(execucoes_log_anteriores_a(antes_de))
     # A run still going (this one included) is never history yet.
     historico = apagar_em_lotes(agendamento_execucoes_encerradas(antes_de=antes_de))
+    # Expired tokens go whatever the retention: past their expiry they are refused anyway.
     return {
         "linhas_de_log": linhas,
         "historico_agendamentos": historico,
+        **tokens_expirados_apagar(agora=agora),
         "antes_de": antes_de.isoformat(),
     }
 
@@ -57,8 +61,8 @@ LIMPEZA_LOGS = Tipo(
     validar=limpeza_validar,
     executar=limpeza_executar,
     descricao=(
-        "Apaga linhas de log dos robôs e histórico de agendamentos mais antigos que a retenção; a linha do tempo "
-        "dos processos nunca é apagada."
+        "Apaga linhas de log dos robôs e histórico de agendamentos mais antigos que a retenção, e os tokens da "
+        "API já expirados; a linha do tempo dos processos nunca é apagada."
     ),
     padrao=padrao(CAMPOS),
 )

@@ -1,4 +1,7 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -8,11 +11,10 @@ from brm.common.errors import ErroDeNegocio
 from .models import TokenDeServico
 from .services import token_de_servico_criar, token_de_servico_revogar
 
-# SimpleJWT's own tables are its bookkeeping of sign-ins (and its admin lets anyone with access delete a
-# blacklist row, bringing a revoked token back): people manage API access through service tokens and users.
-for _modelo in (OutstandingToken, BlacklistedToken):
-    if admin.site.is_registered(_modelo):
-        admin.site.unregister(_modelo)
+# SimpleJWT's own pages list every refresh token in full: whoever opened them could act as anyone. Sign-ins
+# end through the API's sign-out, or by deactivating the account; expired rows go with LIMPEZA_LOGS.
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)
 
 
 @admin.register(TokenDeServico)
@@ -77,8 +79,11 @@ class TokenDeServicoAdmin(admin.ModelAdmin):
         try:
             return super().add_view(request, form_url, extra_context)
         except ErroDeNegocio as erro:
+            # Back to the empty form, filled in again with what was sent (the admin reads initial values from
+            # the query string), with the service's reason on top.
             self.message_user(request, erro.mensagem, messages.ERROR)
-            return super().add_view(request, form_url, extra_context)
+            preenchido = {campo: request.POST[campo] for campo in ("nome", "usuario") if request.POST.get(campo)}
+            return HttpResponseRedirect(f"{request.path}?{urlencode(preenchido)}")
 
     @admin.action(description="Revogar as chaves selecionadas", permissions=["change"])
     def revogar(self, request, queryset):

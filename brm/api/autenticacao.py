@@ -81,3 +81,13 @@ class AutenticacaoJWT(JWTAuthentication):
 
 class AutenticacaoPorSessao(SessionAuthentication):
     """The pages' own calls, with the session cookie and the CSRF token Django already checks for forms."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as erro:
+            raise exceptions.PermissionDenied(
+                "Falta o token CSRF ou ele não confere: com a sessão das páginas, envie o cabeçalho X-CSRFToken "
+                "com o valor do cookie csrftoken.",
+                code="csrf",
+            ) from erro

@@ -116,6 +116,8 @@ def tratar_erro(exc, context):
         ((codigo, mensagem) for classe, codigo, mensagem in _CODIGO_DA_EXCECAO if isinstance(exc, classe)),
         ("erro", None),
     )
+    if isinstance(exc, exceptions.PermissionDenied) and getattr(exc.detail, "code", None) == "csrf":
+        mensagem = str(exc.detail)
     campos = _campos(exc.detail) if isinstance(exc, exceptions.ValidationError) else {}
     extra = {}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:

@@ -1,7 +1,13 @@
 """The OpenAPI description's shared parts: the one error shape on every operation, and the ways to sign in."""
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db.backends.base.operations import BaseDatabaseOperations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
 
 # Every operation may answer with these, always in the one error shape (brm/api/erros.py).
 RESPOSTAS_DE_ERRO = {
@@ -51,6 +57,51 @@ def exemplo_de_erro(status: int, codigo: str, mensagem: str, campos: dict | None
         response_only=True,
         status_codes=[str(status)],
     )
+
+
+class EsquemaDaApi(AutoSchema):
+    """drf-spectacular's AutoSchema, keeping the examples of error answers (`exemplo_de_erro(409, ...)`).
+
+    drf-spectacular drops an example whose status the operation does not declare, and the error answers are
+    only added afterwards, by `erros_em_toda_operacao`: here each status an example names gets its response
+    first, which the hook then points at the one error shape.
+    """
+
+    def _insert_min_max(self, field, content):
+        """The range of an integer model field as PostgreSQL (production) enforces it, on every database.
+
+        Django bounds a model's integer fields by the database's range: SQLite reports 64 bits for all of them,
+        PostgreSQL the column's real size. Without this the description would depend on where it was generated,
+        and docs/openapi.yaml could not match both CI passes; documenting the stricter range is never wrong.
+        """
+        super()._insert_min_max(field, content)
+        if not isinstance(field, serializers.IntegerField):
+            return
+        modelo = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+        if modelo is None or "." in (field.source or ""):
+            return
+        try:
+            tipo = modelo._meta.get_field(field.source).get_internal_type()
+        except FieldDoesNotExist:
+            return
+        if tipo not in BaseDatabaseOperations.integer_field_ranges:
+            return
+        minimo, maximo = BaseDatabaseOperations.integer_field_ranges[tipo]
+        if content.get("minimum", minimo) < minimo:
+            content["minimum"] = minimo
+        if content.get("maximum", maximo) > maximo:
+            content["maximum"] = maximo
+
+    def _get_response_bodies(self, direction="response"):
+        respostas = super()._get_response_bodies(direction)
+        codigos = {str(codigo) for exemplo in self.get_examples() for codigo in exemplo.status_codes or ()}
+        for codigo in sorted(codigos - set(respostas)):
+            if codigo[0] in "45":
+                resposta = OpenApiResponse(
+                    response=build_basic_type(OpenApiTypes.OBJECT), description=RESPOSTAS_DE_ERRO.get(codigo, "")
+                )
+                respostas[codigo] = self._get_response_for_code(resposta, codigo, direction=direction)
+        return respostas
 
 
 def erros_em_toda_operacao(result, generator, request, public):

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from .models import TokenDeServico
+from .models import SessaoEncerrada, TokenDeServico
 
 
 def token_hash(chave: str) -> str:
@@ -17,3 +17,8 @@ def token_de_servico_pela_chave(chave: str) -> TokenDeServico | None:
         .filter(hash=token_hash(chave), revogado_em__isnull=True)
         .first()
     )
+
+
+def sessao_encerrada(sessao: str) -> bool:
+    """Whether the JWT sign-in `sessao` was signed out."""
+    return bool(sessao) and SessaoEncerrada.objects.filter(sessao=sessao).exists()

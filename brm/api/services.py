@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from brm.common.errors import ErroDeNegocio
@@ -100,3 +101,20 @@ def sessao_jwt_encerrar(*, refresh: str, usuario: Usuario) -> None:
     if sessao := token.get(CLAIM_SESSAO):
         expira_em = dt.datetime.fromtimestamp(token["exp"], tz=dt.UTC)
         SessaoEncerrada.objects.get_or_create(sessao=sessao, defaults={"expira_em": expira_em})
+
+
+def tokens_expirados_apagar(*, agora: dt.datetime) -> dict[str, int]:
+    """Delete what refuses nothing any more: refresh tokens past their expiry (their blacklist rows go with
+    them) and signed-out sign-ins past theirs.
+
+    Safe only because every refresh token's `OutstandingToken.expires_at` is its own `exp` claim (SimpleJWT
+    writes both from `REFRESH_TOKEN_LIFETIME`, at sign-in and at each rotation): a blacklist row deleted
+    here belongs to a token its expiry refuses anyway. A token whose `exp` were changed after it was
+    recorded would come back to life when its row went; nothing here does that.
+    """
+    _, por_modelo = OutstandingToken.objects.filter(expires_at__lte=agora).delete()
+    sessoes, _ = SessaoEncerrada.objects.filter(expira_em__lte=agora).delete()
+    return {
+        "tokens_expirados": por_modelo.get(OutstandingToken._meta.label, 0),
+        "sessoes_encerradas": sessoes,
+    }

@@ -8,9 +8,14 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from brm.usuarios.models import Usuario
+
+from .autenticacao import CABECALHO_401
 from .permissoes import QUALQUER_USUARIO
-from .services import sessao_jwt_encerrar, sessao_jwt_iniciar
+from .selectors import sessao_encerrada
+from .services import CLAIM_SESSAO, sessao_jwt_encerrar, sessao_jwt_iniciar
 
 
 class LimiteDeAutenticacao(AnonRateThrottle):
@@ -22,6 +27,21 @@ class LimiteDeAutenticacao(AnonRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class SemAutenticacaoPrevia:
+    """A view that takes credentials in its body: its refusals are still 401 with `WWW-Authenticate: Bearer`.
+
+    Without authentication classes DRF would turn an AuthenticationFailed into a 403, as if the caller were
+    known and not allowed.
+    """
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [LimiteDeAutenticacao]
+
+    def get_authenticate_header(self, request) -> str:
+        return CABECALHO_401
+
+
 _Tokens = inline_serializer(
     "Tokens",
     {
@@ -31,12 +51,8 @@ _Tokens = inline_serializer(
 )
 
 
-class EntrarApi(APIView):
+class EntrarApi(SemAutenticacaoPrevia, APIView):
     """E-mail and password in, a pair of tokens out."""
-
-    authentication_classes = []
-    permission_classes = []
-    throttle_classes = [LimiteDeAutenticacao]
 
     class EntradaEntrar(serializers.Serializer):
         email = serializers.EmailField()
@@ -61,12 +77,8 @@ class EntrarApi(APIView):
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
-class RenovarApi(APIView):
+class RenovarApi(SemAutenticacaoPrevia, APIView):
     """A refresh token in, a new pair out; the one sent is blacklisted (rotation)."""
-
-    authentication_classes = []
-    permission_classes = []
-    throttle_classes = [LimiteDeAutenticacao]
 
     class EntradaRenovar(serializers.Serializer):
         refresh = serializers.CharField()
@@ -82,11 +94,16 @@ class RenovarApi(APIView):
         tags=["autenticação"],
     )
     def post(self, request):
-        self.EntradaRenovar(data=request.data).is_valid(raise_exception=True)
-        serializer = TokenRefreshSerializer(data=request.data)
+        entrada = self.EntradaRenovar(data=request.data)
+        entrada.is_valid(raise_exception=True)
+        serializer = TokenRefreshSerializer(data=entrada.validated_data)
         try:
+            # A refresh token of a sign-in already ended is refused even if it escaped the blacklist (two
+            # renewals of the same token racing each other both win SimpleJWT's check).
+            if sessao_encerrada(RefreshToken(entrada.validated_data["refresh"]).get(CLAIM_SESSAO, "")):
+                raise exceptions.AuthenticationFailed("Esta sessão foi encerrada (logout): entre de novo.")
             serializer.is_valid(raise_exception=True)
-        except (TokenError, exceptions.AuthenticationFailed) as erro:
+        except (TokenError, exceptions.AuthenticationFailed, Usuario.DoesNotExist) as erro:
             raise exceptions.AuthenticationFailed(
                 "O token de renovação é inválido, expirou ou já foi usado: entre de novo."
             ) from erro
@@ -140,6 +157,21 @@ class MeApi(APIView):
         summary="Quem sou eu",
         description="A conta que fez a chamada, seu papel e as permissões que ele dá.",
         responses={200: Me},
+        examples=[
+            OpenApiExample(
+                "Conta de um operador",
+                value={
+                    "id": "6c1f3a52-7f0e-4a36-a0d5-1d9b0f1e2c44",
+                    "email": "ana@empresa.com.br",
+                    "nome": "Ana Souza",
+                    "papel": "OPERADOR",
+                    "papel_nome": "Operador",
+                    "is_superuser": False,
+                    "permissoes": ["operadoras.view_operadora", "processos.view_processo"],
+                },
+                response_only=True,
+            )
+        ],
         tags=["autenticação"],
     )
     def get(self, request):

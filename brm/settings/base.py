@@ -290,7 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "brm.api.paginacao.PaginacaoPorPagina",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "brm.api.erros.tratar_erro",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "brm.api.esquema.EsquemaDaApi",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -301,6 +301,11 @@ REST_FRAMEWORK = {
         # Signing in and refreshing, per client address: guessing passwords stays slow.
         "autenticacao": env("BRM_API_LIMITE_AUTENTICACAO", default="20/min"),
     },
+    # The client address the throttles count by: how many proxies in front of BRM add to X-Forwarded-For. 0 reads
+    # only REMOTE_ADDR; DRF's default (None) would trust the whole header, so a client could pick a new address
+    # for each password guess. Behind one proxy (production), 1.
+    # https://www.django-rest-framework.org/api-guide/settings/#num_proxies
+    "NUM_PROXIES": env.int("BRM_API_NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -69,7 +69,7 @@ def test_limpar_logs_apaga_e_resume():
     saida = _rodar("limpar_logs", "--dias-retencao", "10")
 
     assert ExecucaoLog.objects.count() == 1
-    assert "1 linhas de log e 0 execuções de agendamentos." in saida
+    assert "1 linhas de log e 0 execuções de agendamentos; 0 tokens da API expirados" in saida
 
 
 def test_enviar_relatorios_manda_o_resumo_do_mes(settings):

@@ -44,6 +44,8 @@ def test_apaga_so_o_que_passou_da_retencao(guardados):
     assert resultado == {
         "linhas_de_log": 5,
         "historico_agendamentos": 2,
+        "tokens_expirados": 0,
+        "sessoes_encerradas": 0,
         "antes_de": (AGORA - dt.timedelta(days=30)).isoformat(),
     }
     assert set(ExecucaoLog.objects.values_list("pk", flat=True)) == {x.pk for x in guardados["linhas"]["recentes"]}

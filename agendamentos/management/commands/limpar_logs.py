@@ -10,7 +10,8 @@ from brm.common.errors import ErroDeNegocio
 
 class Command(BaseCommand):
     help = (
-        "Apaga, em lotes, linhas de log dos robôs e histórico de agendamentos mais antigos que a retenção. "
+        "Apaga, em lotes, linhas de log dos robôs e histórico de agendamentos mais antigos que a retenção, e os "
+        "tokens da API já expirados. "
         "A linha do tempo dos processos nunca é apagada."
     )
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Apagados de antes de {antes_de:%d/%m/%Y %H:%M}: {resultado['linhas_de_log']} linhas de log e "
-                f"{resultado['historico_agendamentos']} execuções de agendamentos."
+                f"{resultado['historico_agendamentos']} execuções de agendamentos; "
+                f"{resultado['tokens_expirados']} tokens da API expirados e "
+                f"{resultado['sessoes_encerradas']} sessões encerradas já expiradas."
             )
         )
