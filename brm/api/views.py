@@ -4,7 +4,6 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -13,18 +12,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from brm.usuarios.models import Usuario
 
 from .autenticacao import CABECALHO_401
+from .limites import LimiteDeAutenticacao
 from .permissoes import QUALQUER_USUARIO
 from .selectors import sessao_encerrada
 from .services import CLAIM_SESSAO, sessao_jwt_encerrar, sessao_jwt_iniciar
-
-
-class LimiteDeAutenticacao(AnonRateThrottle):
-    """Sign-ins and renewals per client address, signed in or not: guessing passwords stays slow."""
-
-    scope = "autenticacao"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class SemAutenticacaoPrevia:

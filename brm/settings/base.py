@@ -269,6 +269,19 @@ EVENTSTREAM_STORAGE_CLASS = "brm.eventos.armazenamento.ArmazenamentoRedis"
 EVENTSTREAM_STORAGE_CONNECTION = EVENTSTREAM_REDIS
 EVENTSTREAM_CHANNELMANAGER_CLASS = "brm.eventos.canais.GerenciadorDeCanais"
 
+# Cache (the API's request limits, counted alike by every web process)
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/cache/#redis. Short timeouts: a Redis that does not answer lets the
+# request through (brm/api/limites.py) instead of holding it.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "brm-cache",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
 # REST API (/api/v1/, docs/api.md)
 # ------------------------------------------------------------------------------
 # https://www.django-rest-framework.org/api-guide/settings/. Every view is a thin shell over the services and
@@ -292,8 +305,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "brm.api.erros.tratar_erro",
     "DEFAULT_SCHEMA_CLASS": "brm.api.esquema.EsquemaDaApi",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "brm.api.limites.LimiteAnonimo",
+        "brm.api.limites.LimitePorUsuario",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("BRM_API_LIMITE_ANONIMO", default="60/min"),

@@ -31,3 +31,6 @@ CELERY_TASK_ROUTES = filas_celery(CELERY_TASK_DEFAULT_QUEUE)
 # Backups written by tests that do not name their own folder stay out of var/. (E-mail: pytest-django
 # switches to the locmem backend; the SMTP test points the smtp backend at its own server.)
 BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=None) or tempfile.mkdtemp(prefix="brm-test-backups-")
+
+# The API's request limits count in each test process's memory: tests clear it, and no run sees another's counts.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
