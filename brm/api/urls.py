@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from operadoras.apis import OperadoraApi
+from painel.apis import PainelApi
+from processos.apis import ProcessoApi
 
 from .views import EntrarApi, MeApi, RenovarApi, SairApi
 
@@ -17,12 +19,14 @@ class Rotas(DefaultRouter):
 
 rotas = Rotas(trailing_slash="/?")
 rotas.register("operadoras", OperadoraApi, basename="operadora")
+rotas.register("processos", ProcessoApi, basename="processo")
 
 urlpatterns = [
     path("auth/token/", EntrarApi.as_view(), name="entrar"),
     path("auth/token/renovar/", RenovarApi.as_view(), name="renovar"),
     path("auth/sair/", SairApi.as_view(), name="sair"),
     path("me/", MeApi.as_view(), name="me"),
+    path("painel/", PainelApi.as_view(), name="painel"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -63,3 +63,8 @@ def processo_download_em_andamento(processo: Processo) -> Execucao | None:
         .order_by("-criado_em")
         .first()
     )
+
+
+def processo_eventos(processo: Processo):
+    """The process's status changes (who, when, from, to, why), oldest first, each with its author."""
+    return ProcessoEvento.objects.filter(processo=processo).select_related("por").order_by("quando", "id")
