@@ -108,6 +108,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # Authentication
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "usuarios.Usuario"
+# ModelBackend reading a user's permissions in one query (brm/usuarios/backends.py).
+AUTHENTICATION_BACKENDS = ["brm.usuarios.backends.BackendDosPapeis"]
 LOGIN_URL = "admin:login"
 # After signing in, the painel (the home page), also when the admin's login had no `next` (painel.views.entrar).
 LOGIN_REDIRECT_URL = "painel"

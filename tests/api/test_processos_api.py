@@ -180,7 +180,8 @@ def test_lista_custa_as_mesmas_consultas_em_qualquer_tamanho(api_aprovador, djan
             fatura=f"faturas/{i}.pdf" if i % 3 else "",
         )
 
-    with django_assert_max_num_queries(5):
+    # The user (JWT), their permissions, the count, the page.
+    with django_assert_max_num_queries(4):
         resposta = api_aprovador.get(URL, {"tamanho": tamanho, "busca": "Empresa", "status": S.AGUARDANDO_APROVACAO})
 
     assert len(resposta.json()["resultados"]) == tamanho
