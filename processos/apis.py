@@ -9,7 +9,7 @@ buttons), and reading the invoice PDF `view_processo` (as the admin's download).
 import uuid
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -369,7 +369,9 @@ def _pdf(arquivo, nome: str) -> FileResponse:
     try:
         aberto = arquivo.storage.open(arquivo.name, "rb")
     except FileNotFoundError as exc:
-        raise Http404("O arquivo da fatura não foi encontrado no armazenamento.") from exc
+        raise ErroDeNegocio(
+            "O arquivo da fatura não foi encontrado no armazenamento.", codigo=ErroDeNegocio.NAO_ENCONTRADO
+        ) from exc
     # Inline, under a name the system chose, never the uploaded one; as the admin's download.
     resposta = FileResponse(aberto, content_type="application/pdf", as_attachment=False, filename=nome)
     resposta["Cache-Control"] = "private, no-store"
@@ -556,7 +558,7 @@ class ProcessoApi(viewsets.ReadOnlyModelViewSet):
     def fatura(self, request, pk=None):
         processo = self._processo()
         if not processo.fatura:
-            raise Http404("Este processo não tem fatura.")
+            raise ErroDeNegocio("Este processo não tem fatura.", codigo=ErroDeNegocio.NAO_ENCONTRADO)
         return _pdf(processo.fatura, fatura_nome_para_download(processo))
 
     @extend_schema(
@@ -663,7 +665,7 @@ class ProcessoApi(viewsets.ReadOnlyModelViewSet):
         except ValueError:
             item = None
         if item is None:
-            raise Http404("Este processo não tem esse arquivo de fatura.")
+            raise ErroDeNegocio("Este processo não tem esse arquivo de fatura.", codigo=ErroDeNegocio.NAO_ENCONTRADO)
         return _pdf(item.arquivo.arquivo, item.nome)
 
     @extend_schema(

@@ -481,7 +481,7 @@ def test_download_sem_fatura_responde_404_em_json(api_leitor):
 
     resposta = api_leitor.get(url(processo, "fatura"), HTTP_ACCEPT="application/pdf")
 
-    assert_erro(resposta, 404, "nao_encontrado")
+    assert assert_erro(resposta, 404, "nao_encontrado")["mensagem"] == "Este processo não tem fatura."
     assert resposta["Content-Type"] == "application/json"
 
 
