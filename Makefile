@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/caos.py
 	$(BIN)/python bench/listas.py
 	$(BIN)/python bench/aprovacao.py
+	$(BIN)/python bench/api.py
 	$(BIN)/python bench/sse.py
 
 # The OpenAPI description checked in at docs/openapi.yaml; the suite fails when the code's differs from it.

@@ -8,6 +8,8 @@ from agendamentos.apis import AgendamentoApi
 from brm.usuarios.apis import UsuarioApi
 from clientes.apis import ClienteApi
 from operadoras.apis import OperadoraApi
+from painel.apis import PainelApi
+from processos.apis import ProcessoApi
 from processos.apis_execucoes import ExecucaoApi
 
 from .views import EntrarApi, MeApi, RenovarApi, SairApi
@@ -19,18 +21,20 @@ class Rotas(DefaultRouter):
     include_root_view = False
 
 
-rotas = Rotas(trailing_slash="/?")
+rotas = Rotas()
 rotas.register("operadoras", OperadoraApi, basename="operadora")
 rotas.register("clientes", ClienteApi, basename="cliente")
 rotas.register("agendamentos", AgendamentoApi, basename="agendamento")
 rotas.register("usuarios", UsuarioApi, basename="usuario")
 rotas.register("execucoes", ExecucaoApi, basename="execucao")
+rotas.register("processos", ProcessoApi, basename="processo")
 
 urlpatterns = [
     path("auth/token/", EntrarApi.as_view(), name="entrar"),
     path("auth/token/renovar/", RenovarApi.as_view(), name="renovar"),
     path("auth/sair/", SairApi.as_view(), name="sair"),
     path("me/", MeApi.as_view(), name="me"),
+    path("painel/", PainelApi.as_view(), name="painel"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(

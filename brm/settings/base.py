@@ -110,6 +110,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # Authentication
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "usuarios.Usuario"
+# ModelBackend reading a user's permissions in one query (brm/usuarios/backends.py).
+AUTHENTICATION_BACKENDS = ["brm.usuarios.backends.BackendDosPapeis"]
 LOGIN_URL = "admin:login"
 # After signing in, the painel (the home page), also when the admin's login had no `next` (painel.views.entrar).
 LOGIN_REDIRECT_URL = "painel"
@@ -356,6 +358,7 @@ SPECTACULAR_SETTINGS = {
         "PapelEnum": "brm.usuarios.models.Usuario.Papel",
         # A job's status, also the `de` and `para` of its history.
         "ExecucaoStatusEnum": "processos.models.Execucao.Status",
+        "ExecucaoTipoEnum": "processos.models.Execucao.Tipo",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

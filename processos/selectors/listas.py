@@ -20,6 +20,16 @@ from ..models import Execucao, ExecucaoEvento, ExecucaoLog, Processo, ProcessoEv
 # Newest month first. Both columns descending, so the index (competencia, cliente) is read backwards;
 # (cliente, competencia) is unique, so the order is total and Django adds no tie-breaker of its own.
 ORDEM_PROCESSOS = ("-competencia", "-cliente_id")
+# The orders a list of processes may be read in, by name, each one an index's columns (forwards or backwards):
+# (competencia, cliente), (status, competencia, cliente), (valor_total, competencia, cliente).
+ORDENS_PROCESSOS = {
+    "-competencia": ORDEM_PROCESSOS,
+    "competencia": ("competencia", "cliente_id"),
+    "status": ("status", "competencia", "cliente_id"),
+    "-status": ("-status", "-competencia", "-cliente_id"),
+    "valor_total": ("valor_total", "competencia", "cliente_id"),
+    "-valor_total": ("-valor_total", "-competencia", "-cliente_id"),
+}
 ORDEM_EXECUCOES = ("-criado_em", "-id")
 ORDEM_LOGS = ("-quando", "-id")
 # One job's log reads in the robot's order; (execucao, seq) is unique.

@@ -7,7 +7,7 @@ Each read is a fixed number of queries, whatever the number of jobs or events.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ..models import Execucao, Processo, ProcessoEvento
 
@@ -63,3 +63,8 @@ def processo_download_em_andamento(processo: Processo) -> Execucao | None:
         .order_by("-criado_em")
         .first()
     )
+
+
+def processo_eventos(processo: Processo) -> QuerySet[ProcessoEvento]:
+    """The process's status changes (who, when, from, to, why), oldest first, each with its author."""
+    return ProcessoEvento.objects.filter(processo=processo).select_related("por").order_by("quando", "id")

@@ -153,3 +153,51 @@ def execucoes_falhas_a_reexecutar(queryset: QuerySet[Execucao] | None = None) ->
     for tipo, status in STATUS_DO_PROCESSO.items():
         ainda_cabe |= Q(tipo=tipo, processo__status=status)
     return queryset.filter(ainda_cabe, status=E.FALHA).exclude(Exists(reexecutada)).exclude(Exists(outra_ativa))
+
+
+# The painel in short, for other systems ----------------------------------------------------------------------
+
+
+@dataclass
+class ResumoDoPainel:
+    """What the painel counts for a month, with the first rows of each short list (`limite` of them)."""
+
+    competencia: dt.date
+    hoje: dt.date
+    contagem: ContagemDoMes
+    atrasadas_total: int
+    atrasadas: list[Processo]
+    vencimento_limite: dt.date
+    vencimento_total: int
+    vencimento: list[Processo]
+    ativas_por_status: dict[str, int]
+    ativas: list[Execucao]
+    falhas_total: int
+    falhas: list[Execucao]
+
+
+def painel_resumo(*, competencia: dt.date, hoje: dt.date, dias_vencimento: int, limite: int = 10) -> ResumoDoPainel:
+    """The painel's numbers for `competencia` and the first `limite` rows of each of its lists, read by the same
+    selectors as the painel page (a fixed number of queries)."""
+    atrasadas = processos_atrasados(hoje=hoje).filter(competencia=competencia)
+    vencimento = processos_vencimento_proximo(hoje=hoje, dias=dias_vencimento)
+    falhas = execucoes_falhas_a_reexecutar()
+    ativas_por_status = execucoes_ativas_contagem()
+    return ResumoDoPainel(
+        competencia=competencia,
+        hoje=hoje,
+        contagem=processos_contagem_do_mes(competencia=competencia),
+        atrasadas_total=atrasadas.count(),
+        atrasadas=list(
+            atrasadas.select_related("cliente__operadora").order_by("dia_esperado", "cliente__razao_social")[:limite]
+        ),
+        vencimento_limite=processos_vencimento_limite(hoje=hoje, dias=dias_vencimento),
+        vencimento_total=vencimento.count(),
+        vencimento=list(
+            vencimento.select_related("cliente__operadora").order_by("vencimento", "cliente__razao_social")[:limite]
+        ),
+        ativas_por_status=ativas_por_status,
+        ativas=list(execucoes_ativas().select_related("processo__cliente__operadora")[:limite]),
+        falhas_total=falhas.count(),
+        falhas=list(falhas.select_related("processo__cliente__operadora").order_by("-criado_em", "-id")[:limite]),
+    )

@@ -22,11 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brm.common.admin import plural
 from brm.common.errors import ErroDeNegocio
-from brm.common.formatacao import formatar_competencia, formatar_moeda, parse_competencia
+from brm.common.formatacao import formatar_competencia, formatar_moeda
 from brm.common.paginacao import PaginadorEstimado
 from brm.usuarios.models import Usuario
 from operadoras.models import Operadora
 
+from ..filtros import FiltroFilaAprovacao
 from ..models import Processo
 from ..selectors import (
     ORDEM_FILA,
@@ -57,15 +58,6 @@ def _so_aprovadores(view):
 # Filters ----------------------------------------------------------------------------------------------------------
 
 
-class FiltrosForm(forms.Form):
-    competencia = forms.CharField(required=False)
-    operadora = forms.UUIDField(required=False)
-
-    def clean_competencia(self) -> dt.date | None:
-        texto = self.cleaned_data["competencia"]
-        return parse_competencia(texto) if texto else None
-
-
 class NavegacaoForm(forms.Form):
     abrir = forms.UUIDField(required=False)
     p = forms.IntegerField(required=False, min_value=1)
@@ -76,17 +68,17 @@ class Filtros:
     """The queue's filters, as they travel in every link and form of the page."""
 
     competencia: dt.date | None = None
-    operadora_id: uuid.UUID | None = None
+    operadora: uuid.UUID | str | None = None  # its id, or its code
 
     def fila(self):
-        return fila_aprovacao(competencia=self.competencia, operadora_id=self.operadora_id)
+        return FiltroFilaAprovacao(self.parametros(), queryset=fila_aprovacao()).qs
 
     def parametros(self) -> dict[str, str]:
         parametros = {}
         if self.competencia:
             parametros["competencia"] = f"{self.competencia:%Y-%m}"
-        if self.operadora_id:
-            parametros["operadora"] = str(self.operadora_id)
+        if self.operadora:
+            parametros["operadora"] = str(self.operadora)
         return parametros
 
     def url(self, **extra) -> str:
@@ -101,15 +93,18 @@ class Filtros:
 
 
 def _ler_filtros(request, *, avisar: bool) -> Filtros:
-    """The filters of the query string; a malformed one is left out (and, on the page, said so)."""
-    form = FiltrosForm(request.GET)
+    """The filters of the query string; a malformed one is left out (and, on the page, said so).
+
+    Parsed by the same filter fields as the API's list of processes: the same values work and the same
+    sentence refuses a wrong one."""
+    form = FiltroFilaAprovacao(request.GET).form
     form.is_valid()
     if avisar:
         for erros in form.errors.values():
             for erro in erros:
                 messages.warning(request, f"Filtro ignorado: {erro}")
     dados = form.cleaned_data
-    return Filtros(competencia=dados.get("competencia"), operadora_id=dados.get("operadora"))
+    return Filtros(competencia=dados.get("competencia"), operadora=dados.get("operadora"))
 
 
 # What the page shows ----------------------------------------------------------------------------------------------
@@ -271,8 +266,8 @@ def fila_view(request):
         "filtros": filtros,
         "meses": [(f"{mes:%Y-%m}", formatar_competencia(mes)) for mes in meses],
         "competencia_escolhida": f"{filtros.competencia:%Y-%m}" if filtros.competencia else "",
-        "operadoras": list(Operadora.objects.order_by("nome").only("id", "nome")),
-        "operadora_escolhida": str(filtros.operadora_id or ""),
+        "operadoras": list(Operadora.objects.order_by("nome").only("id", "nome", "codigo")),
+        "operadora_escolhida": str(filtros.operadora or ""),
         "total": total,
         "total_estimado": paginador.estimado,
         "linhas": linhas,

@@ -116,8 +116,8 @@ def test_uso_dentro_do_minuto_nao_escreve_no_banco(admin_user, conta_erp, django
     cliente = com_chave(chave)
     cliente.get(ME)
 
-    # The key and its account in one query, the account's permissions in two more: no UPDATE.
-    with django_assert_num_queries(3):
+    # The key and its account in one query, the account's permissions in one more: no UPDATE.
+    with django_assert_num_queries(2):
         assert cliente.get(ME).status_code == 200
 
 

@@ -170,7 +170,7 @@ def test_filtro_malformado_e_ignorado_com_aviso(client, aprovador):
     processo = esperando()
     client.force_login(aprovador)
 
-    resposta = client.get(FILA, {"competencia": "2026-13", "operadora": "nao-e-uuid"})
+    resposta = client.get(FILA, {"competencia": "2026-13", "operadora": "não é código!"})
 
     assert resposta.status_code == 200
     assert na_lista(resposta) == [processo]
