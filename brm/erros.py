@@ -9,11 +9,15 @@ import logging
 
 from django.contrib import admin
 from django.db import DatabaseError
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseForbidden, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE, REASON_NO_REFERER
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
+
+from brm.api.erros import corpo_de_erro
+
+PREFIXO_DA_API = "/api/"
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,9 @@ def acesso_negado(request, exception=None):
 
 @requires_csrf_token
 def pagina_nao_encontrada(request, exception=None):
+    if request.path.startswith(PREFIXO_DA_API):
+        # An address no API route matches (an id of the wrong form, a typo): the API's one error shape, not a page.
+        return JsonResponse(corpo_de_erro("nao_encontrado", "Endereço não encontrado na API."), status=404)
     contexto = {**_contexto_do_site(request), "title": "Página não encontrada", "caminho": request.path}
     return render(request, "404.html", contexto, status=404)
 

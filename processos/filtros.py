@@ -58,8 +58,9 @@ class CampoOperadora(forms.CharField):
         if _CODIGO.fullmatch(texto):
             return texto.lower()
         raise ValidationError(
-            f"Operadora inválida: {texto!r}. Informe o id (UUID) ou o código da operadora (por exemplo vivo).",
+            "Operadora inválida: %(valor)s. Informe o id (UUID) ou o código da operadora (por exemplo vivo).",
             code="operadora_invalida",
+            params={"valor": repr(texto)},
         )
 
 

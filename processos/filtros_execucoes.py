@@ -42,8 +42,9 @@ class CampoDataOuMomento(forms.CharField):
             momento = dt.datetime.fromisoformat(texto.replace("Z", "+00:00"))
         except ValueError:
             raise ValidationError(
-                f"Data inválida: {texto!r}. Use AAAA-MM-DD ou um instante ISO 8601 (2026-11-28T14:30:00-03:00).",
+                "Data inválida: %(valor)s. Use AAAA-MM-DD ou um instante ISO 8601 (2026-11-28T14:30:00-03:00).",
                 code="data_invalida",
+                params={"valor": repr(texto)},
             ) from None
         return momento if timezone.is_aware(momento) else timezone.make_aware(momento)
 

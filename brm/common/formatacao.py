@@ -56,6 +56,7 @@ def parse_competencia(texto: str) -> dt.date:
         if 1 <= mes <= 12 and ano >= 2000:
             return dt.date(ano, mes, 1)
     raise ValidationError(
-        f"Competência inválida: {texto!r}. Use o formato AAAA-MM, com mês de 01 a 12 (por exemplo 2026-11).",
+        "Competência inválida: %(valor)s. Use o formato AAAA-MM, com mês de 01 a 12 (por exemplo 2026-11).",
         code="competencia_invalida",
+        params={"valor": repr(texto)},
     )

@@ -407,3 +407,11 @@ def test_pagina_da_lista_le_a_ordem_do_indice_da_criacao():
     # The first page and a page after a cursor's position, newest first, straight from (criado_em, id).
     for consulta in (pagina[:51], seguinte[:51]):
         assert "execucao_criado_idx" in plano(consulta, "seqscan", "sort", "incremental_sort")
+
+
+def test_filtro_com_porcento_e_controles_responde_400_e_nao_500(api_leitor):
+    """Found by schemathesis: a `%` in a bad value broke DRF's formatting of the field error."""
+    resposta = api_leitor.get("/api/v1/execucoes/", {"criado_de": "%\x05å'{", "competencia": "2026-11"})
+
+    corpo = assert_erro(resposta, 400, "invalido")
+    assert "criado_de" in corpo["campos"]

@@ -535,3 +535,18 @@ def test_historico_diz_quem_quando_de_para_e_por_que(api_leitor, aprovador):
         "Manual.",
     )
     assert corpo["proxima"] is None
+
+
+@pytest.mark.parametrize("valor", ["%d", "100%", "%(x)s"])
+def test_filtros_com_porcento_respondem_400(api_leitor, valor):
+    for filtro in ("competencia", "operadora"):
+        corpo = assert_erro(api_leitor.get("/api/v1/processos/", {filtro: valor}), 400, "invalido")
+        assert filtro in corpo["campos"]
+
+
+def test_endereco_da_api_que_nao_existe_responde_404_em_json(api_leitor):
+    """Found by schemathesis: an id of the wrong form matched no route and got the HTML page."""
+    resposta = api_leitor.post("/api/v1/processos/0/rejeitar/", {"motivo": "x"}, format="json")
+
+    assert resposta["Content-Type"] == "application/json"
+    assert_erro(resposta, 404, "nao_encontrado")
