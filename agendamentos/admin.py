@@ -24,7 +24,14 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from brm.common.admin import HistoricoInline, SituacaoErroMixin, SomenteLeituraAdmin, badge, badge_status
+from brm.common.admin import (
+    HistoricoInline,
+    SituacaoErroMixin,
+    SomenteLeituraAdmin,
+    adotar_linha_salva,
+    badge,
+    badge_status,
+)
 from brm.common.errors import ErroDeNegocio
 from brm.common.formatacao import formatar_deslocamento, formatar_instante
 
@@ -219,11 +226,7 @@ class AgendamentoAdmin(admin.ModelAdmin):
             salvo = agendamento_atualizar(agendamento=atual, por=request.user, **campos)
         else:
             salvo = agendamento_criar(por=request.user, **{campo: dados[campo] for campo in CAMPOS_EDITAVEIS})
-        # The admin goes on with `obj` (history entry, redirect): it must be the row the service wrote.
-        for campo in Agendamento._meta.concrete_fields:
-            setattr(obj, campo.attname, getattr(salvo, campo.attname))
-        obj._state.adding = False
-        obj._state.db = salvo._state.db
+        adotar_linha_salva(obj, salvo)
 
     def delete_model(self, request, obj):
         agendamento_excluir(agendamento=obj, por=request.user)

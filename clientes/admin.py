@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
-from brm.common.admin import BuscaCNPJMixin, SegredosOcultosMixin, trocar_campos
+from brm.common.admin import BuscaCNPJMixin, SegredosOcultosMixin, adotar_linha_salva, trocar_campos
 from brm.common.errors import ErroDeNegocio
 from brm.common.fields import LIMPAR_SEGREDO
 
@@ -61,11 +61,7 @@ class ClienteAdmin(BuscaCNPJMixin, SegredosOcultosMixin, admin.ModelAdmin):
             salvo = cliente_atualizar(cliente=obj, por=request.user, limpar_senha_portal=limpar, **campos)
         else:
             salvo = cliente_criar(por=request.user, **campos)
-        # The admin goes on with `obj` (history entry, redirect): it must be the row the service wrote.
-        for campo in Cliente._meta.concrete_fields:
-            setattr(obj, campo.attname, getattr(salvo, campo.attname))
-        obj._state.adding = False
-        obj._state.db = salvo._state.db
+        adotar_linha_salva(obj, salvo)
 
     def delete_model(self, request, obj):
         cliente_excluir(cliente=obj, por=request.user)

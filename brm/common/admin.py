@@ -43,6 +43,15 @@ def aplicar_em_lote(modeladmin, request, objetos, servico, *, feito: tuple[str, 
     return feitos
 
 
+def adotar_linha_salva(obj, salvo) -> None:
+    """Make the admin's `obj` the row a service wrote (`salvo`): the admin goes on with `obj` (history entry,
+    redirect) after `save_model`, which saved through the service instead of `obj.save()`."""
+    for campo in type(salvo)._meta.concrete_fields:
+        setattr(obj, campo.attname, getattr(salvo, campo.attname))
+    obj._state.adding = False
+    obj._state.db = salvo._state.db
+
+
 class SituacaoErroMixin:
     """The status badge and the first words of the error, for lists and inlines of runs and jobs."""
 
