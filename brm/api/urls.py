@@ -9,8 +9,7 @@ from brm.usuarios.apis import UsuarioApi
 from clientes.apis import ClienteApi
 from operadoras.apis import OperadoraApi
 from painel.apis import PainelApi
-from processos.apis import ProcessoApi
-from processos.apis_execucoes import ExecucaoApi
+from processos.apis import ExecucaoApi, ProcessoApi
 
 from .views import EntrarApi, MeApi, RenovarApi, SairApi
 

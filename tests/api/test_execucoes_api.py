@@ -397,7 +397,7 @@ def test_admin_cancela_e_reexecuta(api_admin):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="índices só do PostgreSQL")
 def test_pagina_da_lista_le_a_ordem_do_indice_da_criacao():
-    from processos.apis_execucoes import ExecucaoApi
+    from processos.apis import ExecucaoApi
     from tests.processos.test_listas import plano
 
     _criar(3)

@@ -17,16 +17,16 @@ from brm.api.esquema import exemplo_de_erro
 from brm.api.paginacao import PaginacaoPorCursor
 from brm.eventos.canais import canal_execucao
 
-from .filtros_execucoes import FiltroExecucoes
-from .models import Execucao, ExecucaoEvento, ExecucaoLog
-from .selectors import (
+from ..filtros_execucoes import FiltroExecucoes
+from ..models import Execucao, ExecucaoEvento, ExecucaoLog
+from ..selectors import (
     ORDEM_EXECUCOES,
     execucao_pode_ser_cancelada,
     execucao_pode_ser_reexecutada,
     execucoes_lista,
 )
-from .selectors.listas import execucao_historico, execucao_log_seguintes
-from .services import execucao_cancelar, execucao_reexecutar
+from ..selectors.listas import execucao_historico, execucao_log_seguintes
+from ..services import execucao_cancelar, execucao_reexecutar
 
 # Log lines per answer: by default, and at most.
 LINHAS_POR_PAGINA = 200
