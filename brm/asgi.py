@@ -4,9 +4,11 @@ import warnings
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
+from brm.configuracao import carregar_aplicacao
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings.local")
 
-application = get_asgi_application()
+application = carregar_aplicacao(get_asgi_application)
 
 # Invoices are served as files (FileResponse); under ASGI Django reads them in a thread and says so on every
 # download. That is the intended way here, not a mistake to warn about.

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from brm.configuracao import ConfiguracaoInvalida, chaves_fernet_validar
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -41,7 +43,16 @@ DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'brm.sqlite3'}
 
 def database_from_url(url: str) -> dict:
     """A DATABASES entry for `url`, tuned for the engine it names."""
-    config = environ.Env.db_url_config(url)
+    config = environ.Env.db_url_config(url) if url.strip() else {}
+    if config.get("ENGINE") not in (
+        "django.db.backends.sqlite3",
+        "django.db.backends.postgresql",
+        "django.db.backends.postgresql_psycopg2",
+    ):
+        raise ConfiguracaoInvalida(
+            f"DATABASE_URL {'está vazia' if not url.strip() else 'não é de um banco suportado'}: use "
+            "postgres://usuario:senha@servidor:5432/banco (PostgreSQL) ou sqlite:////caminho/absoluto/brm.sqlite3."
+        )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions serialise writers up front, so the web, the worker and beat can share
         # one file without "database is locked" on read-then-write transactions (Django 5.1+).
@@ -172,7 +183,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # ------------------------------------------------------------------------------
 # Fernet keys, newest first: new values are encrypted with the first, every key decrypts.
 # Rotate by putting a new key first and running `manage.py rotacionar_chaves`.
-FERNET_KEYS = env.list("FERNET_KEYS", default=[])
+FERNET_KEYS = chaves_fernet_validar(env.list("FERNET_KEYS", default=[]))
 
 # Business settings
 # ------------------------------------------------------------------------------

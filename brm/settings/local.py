@@ -1,5 +1,7 @@
 """Settings for a developer's machine and for `make run`: the embedded default (SQLite, local Redis)."""
 
+from brm.configuracao import chaves_fernet_validar
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -8,7 +10,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="brm-local-dev-key-nao-use-em-prod
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 # A development key only: production requires FERNET_KEYS and has no default.
-FERNET_KEYS = env.list("FERNET_KEYS", default=["Zt5rP7Bg4HBCxCzvl-cY6hhKaOlKxvgCwr4xGwKf9BI="])
+FERNET_KEYS = chaves_fernet_validar(env.list("FERNET_KEYS", default=["Zt5rP7Bg4HBCxCzvl-cY6hhKaOlKxvgCwr4xGwKf9BI="]))
 
 BRM_DEMO_PERMITIDO = True
 

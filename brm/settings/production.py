@@ -1,6 +1,6 @@
 """Production settings: PostgreSQL, real secrets, no defaults for anything secret."""
 
-from django.core.exceptions import ImproperlyConfigured
+from brm.configuracao import ConfiguracaoInvalida, chaves_fernet_validar
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env
@@ -9,17 +9,17 @@ from .base import DATABASES, env
 def _exigir(nome: str) -> str:
     valor = env(nome, default=None)
     if not valor:
-        raise ImproperlyConfigured(f"A variável de ambiente {nome} é obrigatória em produção.")
+        raise ConfiguracaoInvalida(f"A variável de ambiente {nome} é obrigatória em produção.")
     return valor
 
 
 DEBUG = False
 SECRET_KEY = _exigir("DJANGO_SECRET_KEY")
 _exigir("DATABASE_URL")
-FERNET_KEYS = env.list("FERNET_KEYS", default=[]) or [_exigir("FERNET_KEYS")]
+FERNET_KEYS = chaves_fernet_validar(env.list("FERNET_KEYS", default=[]) or [_exigir("FERNET_KEYS")])
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     # Two databases would split the data: production never falls back to SQLite.
-    raise ImproperlyConfigured("Em produção DATABASE_URL deve apontar para PostgreSQL.")
+    raise ConfiguracaoInvalida("Em produção DATABASE_URL deve apontar para PostgreSQL (postgres://…).")
 
 # Behind a proxy that terminates TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
