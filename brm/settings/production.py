@@ -26,3 +26,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Rotating the secret key: the new one in DJANGO_SECRET_KEY, the old ones here until the sessions and password
+# reset links they signed have expired (docs/implantacao.md).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
