@@ -19,15 +19,15 @@ from brm.usuarios.models import Usuario
 
 from ..cron import proxima_execucao
 from ..fila import agendamento_enfileirar
+from ..limites import EXECUCAO_PRESA_APOS
 from ..models import Agendamento, AgendamentoExecucao
 from ..tipos import tipo_obter
 
 logger = logging.getLogger(__name__)
 
 E = AgendamentoExecucao.Status
-# Above the task's hard time limit (see tasks.py): a run still EM_EXECUCAO after this lost its worker
-# (killed, machine restarted) and would otherwise block its schedule forever.
-EXECUCAO_PRESA_APOS = dt.timedelta(hours=2)
+# EXECUCAO_PRESA_APOS is above the task's hard time limit (limites.py): a run still EM_EXECUCAO after it lost
+# its worker (killed, machine restarted) and would otherwise block its schedule forever.
 ERRO_INTERROMPIDA = (
     "Execução interrompida: o processo que a rodava parou sem registrar o fim (worker reiniciado ou encerrado). "
     "Veja o log do worker; a próxima execução segue normalmente."

@@ -1,7 +1,9 @@
-"""A copy of the whole database in a folder, checked before it counts, keeping the last N.
+"""A backup of the whole system in a folder, checked before it counts, keeping the last N.
 
-PostgreSQL: `pg_dump` in custom format (restore with `pg_restore`). SQLite: the online backup API, which
-copies a consistent snapshot while the web, the worker and beat keep writing.
+One archive per run (`agendamentos.backup.pacote`): the database copy (pg_dump in custom format on PostgreSQL,
+the online backup API on SQLite), every invoice file the copy refers to, and a manifest of their SHA-256 sums.
+Invoice files referenced but missing from MEDIA_ROOT do not stop the backup: they are listed in the manifest,
+counted in the result, and logged as an error. The whole run stops at `BRM_BACKUP_TEMPO_MAXIMO`.
 """
 
 import contextlib
@@ -9,9 +11,6 @@ import datetime as dt
 import logging
 import os
 import re
-import shutil
-import sqlite3
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -19,9 +18,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
+from ..backup import banco
+from ..backup.banco import Prazo, falha
+from ..backup.pacote import pacote_conferir, pacote_gravar, pacote_ler
 from .base import Campo, Tipo, invalido, padrao, validar_campos
 
 logger = logging.getLogger(__name__)
@@ -32,23 +33,12 @@ CAMPOS = [
     Campo("manter", int, 7, minimo=1, maximo=365),
 ]
 # Only files named like this are ever deleted by the pruning: nothing else a person puts in the folder.
-NOME_COPIA = re.compile(r"brm-\d{8}-\d{6}\.(dump|sqlite3)")
-NOME_TEMPORARIO = re.compile(r"\.brm-\d{8}-\d{6}\.(dump|sqlite3)\.[0-9a-f]+\.tmp")
-# A temporary file this old was left by a run that died; a live pg_dump is never this slow here.
+NOME_COPIA = re.compile(r"brm-\d{8}-\d{6}\.(dump|sqlite3)\.tar")
+NOME_TEMPORARIO = re.compile(r"\.brm-\d{8}-\d{6}\.(dump|sqlite3)(\.tar)?\.[0-9a-f]+\.tmp")
+# A temporary file this old was left by a run that died; a live backup never takes this long.
 IDADE_TEMPORARIO_ABANDONADO = 24 * 60 * 60
-TEMPO_MAXIMO_SEGUNDOS = 2 * 60 * 60
-# Connection options that libpq also reads from the environment (Django passes them through OPTIONS).
-OPCOES_LIBPQ = {
-    "sslmode": "PGSSLMODE",
-    "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY",
-    "sslcrl": "PGSSLCRL",
-    "connect_timeout": "PGCONNECT_TIMEOUT",
-    "service": "PGSERVICE",
-    "passfile": "PGPASSFILE",
-    "target_session_attrs": "PGTARGETSESSIONATTRS",
-}
+# How many missing files the run's result names (all of them are in the manifest).
+AUSENTES_NO_RESULTADO = 20
 
 
 def backup_validar(parametros: dict) -> dict:
@@ -57,123 +47,6 @@ def backup_validar(parametros: dict) -> dict:
         # A relative folder would depend on where each worker happened to start.
         raise invalido(f"A pasta dos backups deve ser um caminho absoluto; veio “{limpos['pasta']}”.", "pasta")
     return limpos
-
-
-def _falha(mensagem: str) -> ErroDeNegocio:
-    return ErroDeNegocio(mensagem, codigo=ErroDeNegocio.CONFLITO)
-
-
-# PostgreSQL ----------------------------------------------------------------------------------------------
-
-
-def ambiente_postgresql(dados: dict) -> dict:
-    """The environment for pg_dump and pg_restore: the password travels there, never in the command line."""
-    ambiente = dict(os.environ)
-    for chave, variavel in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"), ("NAME", "PGDATABASE")):
-        if dados.get(chave):
-            ambiente[variavel] = str(dados[chave])
-    if dados.get("PASSWORD"):
-        ambiente["PGPASSWORD"] = str(dados["PASSWORD"])
-    for opcao, variavel in OPCOES_LIBPQ.items():
-        if (dados.get("OPTIONS") or {}).get(opcao) is not None:
-            ambiente[variavel] = str(dados["OPTIONS"][opcao])
-    return ambiente
-
-
-def binario_postgresql(nome: str, versao_servidor: int) -> str:
-    """The client program on PATH, no older than the server's major version (an older pg_dump refuses it)."""
-    caminho = shutil.which(nome)
-    if caminho is None:
-        raise _falha(
-            f"{nome} não foi encontrado no PATH. Instale o cliente do PostgreSQL {versao_servidor} "
-            f"(no Debian: apt-get install postgresql-client-{versao_servidor}) ou ponha a pasta dele no PATH."
-        )
-    saida = subprocess.run([caminho, "--version"], capture_output=True, text=True, timeout=30).stdout
-    casamento = re.search(r"(\d+)(?:\.\d+)*", saida)
-    if casamento and int(casamento.group(1)) < versao_servidor:
-        raise _falha(
-            f"{caminho} é da versão {casamento.group(1)} e o servidor é PostgreSQL {versao_servidor}: "
-            f"ponha no PATH o {nome} {versao_servidor} ou mais novo."
-        )
-    return caminho
-
-
-def _rodar(comando: list[str], ambiente: dict, nome: str) -> subprocess.CompletedProcess:
-    try:
-        resultado = subprocess.run(
-            comando, env=ambiente, capture_output=True, text=True, timeout=TEMPO_MAXIMO_SEGUNDOS, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise _falha(f"{nome} não terminou em {TEMPO_MAXIMO_SEGUNDOS // 60} minutos e foi interrompido.") from exc
-    if resultado.returncode != 0:
-        detalhe = resultado.stderr.strip()[-1000:] or "sem mensagem"
-        raise _falha(f"{nome} terminou com erro (código {resultado.returncode}): {detalhe}")
-    return resultado
-
-
-def _versao_servidor() -> int:
-    connection.ensure_connection()
-    return connection.pg_version // 10000
-
-
-def _copiar_postgresql(destino: Path) -> None:
-    ambiente = ambiente_postgresql(connection.settings_dict)
-    pg_dump = binario_postgresql("pg_dump", _versao_servidor())
-    _rodar([pg_dump, "--format=custom", "--no-owner", f"--file={destino}"], ambiente, "pg_dump")
-
-
-def _verificar_postgresql(copia: Path) -> None:
-    pg_restore = binario_postgresql("pg_restore", _versao_servidor())
-    indice = _rodar([pg_restore, "--list", str(copia)], os.environ.copy(), "pg_restore --list").stdout
-    if "django_migrations" not in indice:
-        raise _falha(f"A cópia {copia.name} abre, mas não contém as tabelas do sistema.")
-
-
-# SQLite --------------------------------------------------------------------------------------------------
-
-
-def _copiar_sqlite(destino: Path) -> None:
-    if connection.is_in_memory_db():
-        connection.ensure_connection()
-        origem, propria = connection.connection, False
-    else:
-        # A connection of our own: the backup sees only committed data, whatever Django's connection is doing.
-        origem, propria = sqlite3.connect(connection.settings_dict["NAME"], timeout=20), True
-    copia = sqlite3.connect(destino)
-    try:
-        origem.backup(copia)
-        # The copy inherits WAL mode; a backup should be one self-contained file.
-        copia.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        copia.close()
-        if propria:
-            origem.close()
-
-
-def verificar_sqlite(copia: Path) -> None:
-    try:
-        conexao = sqlite3.connect(f"{copia.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            integridade = conexao.execute("PRAGMA integrity_check").fetchone()[0]
-            migracoes = conexao.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
-            ).fetchone()
-        finally:
-            conexao.close()
-    except sqlite3.DatabaseError as exc:
-        raise _falha(f"A cópia {copia.name} não abre como banco SQLite: {exc}.") from exc
-    if integridade != "ok":
-        raise _falha(f"A cópia {copia.name} falhou na verificação de integridade: {integridade}.")
-    if not migracoes:
-        raise _falha(f"A cópia {copia.name} abre, mas não contém as tabelas do sistema.")
-
-
-# The copy ------------------------------------------------------------------------------------------------
-
-MOTORES = {
-    "postgresql": ("dump", _copiar_postgresql, _verificar_postgresql),
-    "sqlite": ("sqlite3", _copiar_sqlite, verificar_sqlite),
-}
 
 
 def _gravar_no_disco(caminho: Path) -> None:
@@ -189,7 +62,7 @@ def podar_copias(pasta: Path, extensao: str, manter: int) -> int:
     copias = sorted(
         caminho.name
         for caminho in pasta.iterdir()
-        if NOME_COPIA.fullmatch(caminho.name) and caminho.suffix == f".{extensao}" and caminho.is_file()
+        if NOME_COPIA.fullmatch(caminho.name) and caminho.name.endswith(f".{extensao}.tar") and caminho.is_file()
     )
     antigas = copias[:-manter]
     for nome in antigas:
@@ -202,49 +75,85 @@ def podar_copias(pasta: Path, extensao: str, manter: int) -> int:
     return len(antigas)
 
 
+def aviso_ausentes(ausentes: list[dict]) -> str:
+    nomes = ", ".join(item["nome"] for item in ausentes[:5])
+    mais = f" e mais {len(ausentes) - 5}" if len(ausentes) > 5 else ""
+    return (
+        f"{len(ausentes)} arquivo(s) de fatura que o banco referencia não estão em MEDIA_ROOT e ficaram FORA do "
+        f"backup: {nomes}{mais}. A lista completa, com o motivo, está no MANIFESTO.json da cópia."
+    )
+
+
 def backup_executar(*, parametros: dict, agora: dt.datetime, fuso: str, por: Usuario | None) -> dict:
     limpos = backup_validar(parametros)
-    if connection.vendor not in MOTORES:
-        raise _falha(f"Não há backup para o banco {connection.vendor}.")
-    extensao, copiar, verificar = MOTORES[connection.vendor]
+    motor = banco.motor_obter()
+    prazo = Prazo(settings.BRM_BACKUP_TEMPO_MAXIMO)
     pasta = Path(limpos["pasta"] or settings.BRM_BACKUP_DIR)
     try:
         # The copy holds everything (personal data, encrypted secrets): only this system's user reads it.
         pasta.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise _falha(f"Não foi possível criar a pasta dos backups {pasta}: {exc.strerror}.") from exc
+        raise falha(f"Não foi possível criar a pasta dos backups {pasta}: {exc.strerror}.") from exc
     # UTC in the name, so names sort in time order even across a daylight-saving change.
-    final = pasta / f"brm-{agora.astimezone(dt.UTC):%Y%m%d-%H%M%S}.{extensao}"
+    carimbo = f"brm-{agora.astimezone(dt.UTC):%Y%m%d-%H%M%S}.{motor.extensao}"
+    final = pasta / f"{carimbo}.tar"
     if final.exists():
-        raise _falha(f"Já existe uma cópia com este nome: {final}.")
-    # Under a temporary name until it is complete and checked: a copy with the final name is always good,
-    # and the pruning never counts a broken one among those it keeps.
-    temporario = pasta / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
+        raise falha(f"Já existe uma cópia com este nome: {final}.")
+    # Under temporary names until complete and checked: a copy with the final name is always good, and the
+    # pruning never counts a broken one among those it keeps.
+    sufixo = uuid.uuid4().hex[:8]
+    dados, temporario = pasta / f".{carimbo}.{sufixo}.tmp", pasta / f".{final.name}.{sufixo}.tmp"
     try:
-        copiar(temporario)
+        referencias = motor.copiar(dados, prazo)
+        os.chmod(dados, 0o600)
+        motor.verificar(dados, prazo)
+        manifesto = pacote_gravar(
+            destino=temporario,
+            dados=dados,
+            banco=connection.vendor,
+            referencias=referencias,
+            criado_em=agora,
+            prazo=prazo,
+        )
+        dados.unlink()
         os.chmod(temporario, 0o600)
-        verificar(temporario)
         _gravar_no_disco(temporario)
+        # Read back whole and compared with the manifest: what a restore will check, checked now.
+        lido = pacote_ler(temporario, prazo=prazo)
+        pacote_conferir(lido)
         os.replace(temporario, final)
         with contextlib.suppress(OSError):
             _gravar_no_disco(pasta)
     finally:
+        dados.unlink(missing_ok=True)
         temporario.unlink(missing_ok=True)
-    removidos = podar_copias(pasta, extensao, limpos["manter"])
-    return {
+    removidos = podar_copias(pasta, motor.extensao, limpos["manter"])
+    ausentes = manifesto["ausentes"]
+    resultado = {
         "arquivo": str(final),
         "tamanho_bytes": final.stat().st_size,
+        "sha256": lido.sha256,
         "removidos": removidos,
         "verificado": True,
+        "arquivos": manifesto["totais"]["arquivos"],
+        "bytes_arquivos": manifesto["totais"]["bytes_arquivos"],
+        "arquivos_ausentes": len(ausentes),
     }
+    if ausentes:
+        resultado["aviso"] = aviso_ausentes(ausentes)
+        resultado["ausentes"] = [item["nome"] for item in ausentes[:AUSENTES_NO_RESULTADO]]
+        # An error, not a warning: Sentry and log alerts pick it up, and a company wants to know.
+        logger.error("Backup %s gravado, mas incompleto: %s", final.name, resultado["aviso"])
+    return resultado
 
 
 BACKUP_DADOS = Tipo(
     validar=backup_validar,
     executar=backup_executar,
     descricao=(
-        "Copia o banco inteiro para a pasta de backups (pg_dump no PostgreSQL, backup online no SQLite), "
-        "confere que a cópia abre e mantém só as mais recentes."
+        "Copia o banco inteiro (pg_dump no PostgreSQL, backup online no SQLite) e todos os arquivos de fatura que "
+        "ele referencia para um arquivo .tar com manifesto de SHA-256, confere a cópia inteira e mantém só as "
+        "mais recentes. Faturas que faltam no disco são listadas como aviso."
     ),
     padrao=padrao(CAMPOS),
 )

@@ -394,3 +394,15 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BRM <nao-responda@brm.lo
 # Backups (BACKUP_DADOS schedules and `manage.py backup_dados`)
 # ------------------------------------------------------------------------------
 BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=str(VAR_DIR / "backups"))
+# Longest a backup may take, in seconds: the dump, the invoice files and the check of the archive together.
+# The dump is stopped at this deadline, and the Celery limits of the schedules' task sit a little above it
+# (agendamentos/limites.py), so a backup fails with its own sentence instead of being killed.
+try:
+    BRM_BACKUP_TEMPO_MAXIMO = env.int("BRM_BACKUP_TEMPO_MAXIMO", default=50 * 60)
+except ValueError:
+    BRM_BACKUP_TEMPO_MAXIMO = 0
+if BRM_BACKUP_TEMPO_MAXIMO < 60:
+    raise ConfiguracaoInvalida(
+        f"BRM_BACKUP_TEMPO_MAXIMO deve ser um número inteiro de segundos, 60 ou mais; veio "
+        f"“{env.str('BRM_BACKUP_TEMPO_MAXIMO', default='')}”."
+    )

@@ -47,8 +47,9 @@ def test_backup_dados_grava_a_copia_e_diz_onde(tmp_path):
     saida = _rodar("backup_dados", "--pasta", str(tmp_path), "--manter", "2")
 
     (copia,) = tmp_path.iterdir()
-    assert copia.suffix == (".dump" if connection.vendor == "postgresql" else ".sqlite3")
+    assert copia.name.endswith(".dump.tar" if connection.vendor == "postgresql" else ".sqlite3.tar")
     assert f"Cópia gravada e verificada: {copia}" in saida
+    assert "com o banco e 0 arquivo(s) de fatura" in saida
     assert "Cópias antigas removidas: 0." in saida
 
 

@@ -10,8 +10,9 @@ from brm.common.errors import ErroDeNegocio
 
 class Command(BaseCommand):
     help = (
-        "Copia o banco de dados para a pasta de backups (pg_dump no PostgreSQL, backup online no SQLite), confere "
-        "que a cópia abre e mantém só as N mais recentes. Os mesmos parâmetros do agendamento “Backup dos dados”."
+        "Copia o banco de dados e todos os arquivos de fatura que ele referencia para um arquivo .tar na pasta de "
+        "backups, com um manifesto de SHA-256, confere a cópia inteira e mantém só as N mais recentes. Os mesmos "
+        "parâmetros do agendamento “Backup dos dados”. Restaure com restaurar_backup (docs/backup.md)."
     )
 
     def add_arguments(self, parser):
@@ -26,10 +27,14 @@ class Command(BaseCommand):
         except ErroDeNegocio as exc:
             # Bad input exits with 2 (as argparse does); a copy that failed with 1.
             raise CommandError(exc.mensagem, returncode=2 if exc.codigo == ErroDeNegocio.INVALIDO else 1) from exc
-        tamanho = filesizeformat(resultado["tamanho_bytes"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Cópia gravada e verificada: {resultado['arquivo']} ({tamanho}). "
+                f"Cópia gravada e verificada: {resultado['arquivo']} ({filesizeformat(resultado['tamanho_bytes'])}), "
+                f"com o banco e {resultado['arquivos']} arquivo(s) de fatura "
+                f"({filesizeformat(resultado['bytes_arquivos'])}). SHA-256 da cópia: {resultado['sha256']}. "
                 f"Cópias antigas removidas: {resultado['removidos']}."
             )
         )
+        # The copy is kept (it is the best there is), but the person running it must not miss this.
+        if resultado["arquivos_ausentes"]:
+            self.stderr.write(self.style.WARNING(f"ATENÇÃO: {resultado['aviso']}"))
