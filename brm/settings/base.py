@@ -400,7 +400,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BRM <nao-responda@brm.lo
 # ------------------------------------------------------------------------------
 BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=str(VAR_DIR / "backups"))
 
-# Health (/healthz, /readyz; docs/saude.md)
+# Health and metrics (/healthz, /readyz, /metrics; docs/saude.md)
 # ------------------------------------------------------------------------------
 # Each readiness check gives up after this many seconds; /readyz answers within it plus half a second.
 BRM_PRONTIDAO_TIMEOUT = env.float("BRM_PRONTIDAO_TIMEOUT", default=2.0)
@@ -408,3 +408,5 @@ BRM_PRONTIDAO_TIMEOUT = env.float("BRM_PRONTIDAO_TIMEOUT", default=2.0)
 BRM_PRONTIDAO_CACHE_SEGUNDOS = env.float("BRM_PRONTIDAO_CACHE_SEGUNDOS", default=5.0)
 # Beat counts as stopped when its last heartbeat (written every 10 s) is older than this, in seconds.
 BRM_BEAT_ATRASO_MAXIMO = env.int("BRM_BEAT_ATRASO_MAXIMO", default=120)
+# The bearer token Prometheus sends to /metrics; empty, /metrics answers 404.
+BRM_METRICAS_TOKEN = env("BRM_METRICAS_TOKEN", default="")
