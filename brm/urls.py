@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("processos.urls")),
     path("eventos/", include("brm.eventos.urls")),
     path("api/v1/", include("brm.api.urls")),
+    # Prometheus, behind BRM_METRICAS_TOKEN; /healthz and /readyz are answered by brm.saude's middleware.
+    path("", include("brm.saude.urls")),
 ]
 
 # 400, 500 and the CSRF failure keep Django's views with our templates (see brm/erros.py).

@@ -23,14 +23,20 @@ class ResultadoTeste:
     tempo_ms: int | None = None
 
 
-def configuracao_rpa_testar_conexao(*, configuracao: ConfiguracaoRPA) -> ResultadoTeste:
+def configuracao_rpa_testar_conexao(
+    *, configuracao: ConfiguracaoRPA, timeout_segundos: float | None = None, registrar: bool = True
+) -> ResultadoTeste:
     """Ask the robot API for a job that cannot exist, with the configured address and token.
 
     The contract has no health endpoint. `GET /jobs/<new uuid>` goes through the token check and then
     finds nothing: a JSON 404 shows that the address is the robot API and that it accepted the token,
-    and it starts nothing on the robots.
+    and it starts nothing on the robots. `timeout_segundos` replaces the configured HTTP timeout (the
+    readiness probe answers within its own bound); `registrar` false leaves no log line (a probe runs
+    every few seconds).
     """
     cliente = api_robos_obter(configuracao=configuracao)
+    if timeout_segundos is not None:
+        cliente.timeout = (timeout_segundos, timeout_segundos)
     url = cliente.url_base
     respostas: list[requests.Response] = []
     with requests.Session() as sessao:
@@ -54,7 +60,8 @@ def configuracao_rpa_testar_conexao(*, configuracao: ConfiguracaoRPA) -> Resulta
             resultado = ResultadoTeste(
                 True, f"A API de robôs em {url} respondeu em {tempo_ms} ms e aceitou o token.", tempo_ms
             )
-    logger.info("Teste de conexão com a API de robôs em %s: %s", url, resultado.mensagem)
+    if registrar:
+        logger.info("Teste de conexão com a API de robôs em %s: %s", url, resultado.mensagem)
     return resultado
 
 

@@ -113,6 +113,8 @@ LOCAL_APPS = [
     "agendamentos",
     # The home page: reads of the apps above, no data of its own.
     "painel",
+    # /healthz, /readyz, /metrics and beat's heartbeat: reads of the apps above, no data of its own.
+    "brm.saude",
     # Demo data and the local launcher; above every app, so it comes last.
     "brm.local",
 ]
@@ -140,6 +142,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Middleware and templates
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
+    # /healthz and /readyz, first: probes by IP over plain HTTP pass no Host or HTTPS check (docs/saude.md).
+    "brm.saude.middleware.SaudeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -260,7 +264,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Queuing with Redis down gives up after about two seconds (the work itself is already saved in the database).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, plus the heartbeat that /readyz reads (brm/saude/agendador.py).
+CELERY_BEAT_SCHEDULER = "brm.saude.agendador:AgendadorBRM"
 CELERY_BEAT_SCHEDULE = {
     "rpa-despachar": {"task": "processos.despachar_execucoes", "schedule": 5.0},
     "rpa-acompanhar": {"task": "processos.acompanhar_execucoes", "schedule": 2.0},
@@ -406,3 +411,14 @@ if BRM_BACKUP_TEMPO_MAXIMO < 60:
         f"BRM_BACKUP_TEMPO_MAXIMO deve ser um número inteiro de segundos, 60 ou mais; veio "
         f"“{env.str('BRM_BACKUP_TEMPO_MAXIMO', default='')}”."
     )
+
+# Health and metrics (/healthz, /readyz, /metrics; docs/saude.md)
+# ------------------------------------------------------------------------------
+# Each readiness check gives up after this many seconds; /readyz answers within it plus half a second.
+BRM_PRONTIDAO_TIMEOUT = env.float("BRM_PRONTIDAO_TIMEOUT", default=2.0)
+# How long a readiness result is reused: frequent probes cost one round of checks per interval.
+BRM_PRONTIDAO_CACHE_SEGUNDOS = env.float("BRM_PRONTIDAO_CACHE_SEGUNDOS", default=5.0)
+# Beat counts as stopped when its last heartbeat (written every 10 s) is older than this, in seconds.
+BRM_BEAT_ATRASO_MAXIMO = env.int("BRM_BEAT_ATRASO_MAXIMO", default=120)
+# The bearer token Prometheus sends to /metrics; empty, /metrics answers 404.
+BRM_METRICAS_TOKEN = env("BRM_METRICAS_TOKEN", default="")
