@@ -23,12 +23,13 @@ class ResultadoTeste:
     tempo_ms: int | None = None
 
 
-def configuracao_rpa_testar_conexao(*, configuracao: ConfiguracaoRPA) -> ResultadoTeste:
+def configuracao_rpa_testar_conexao(*, configuracao: ConfiguracaoRPA, registrar: bool = True) -> ResultadoTeste:
     """Ask the robot API for a job that cannot exist, with the configured address and token.
 
     The contract has no health endpoint. `GET /jobs/<new uuid>` goes through the token check and then
     finds nothing: a JSON 404 shows that the address is the robot API and that it accepted the token,
-    and it starts nothing on the robots.
+    and it starts nothing on the robots. `registrar=False` keeps the result out of the log at INFO (a monitor
+    that probes every minute logs only what changes).
     """
     cliente = api_robos_obter(configuracao=configuracao)
     url = cliente.url_base
@@ -54,7 +55,8 @@ def configuracao_rpa_testar_conexao(*, configuracao: ConfiguracaoRPA) -> Resulta
             resultado = ResultadoTeste(
                 True, f"A API de robôs em {url} respondeu em {tempo_ms} ms e aceitou o token.", tempo_ms
             )
-    logger.info("Teste de conexão com a API de robôs em %s: %s", url, resultado.mensagem)
+    nivel = logging.INFO if registrar else logging.DEBUG
+    logger.log(nivel, "Teste de conexão com a API de robôs em %s: %s", url, resultado.mensagem)
     return resultado
 
 
