@@ -17,6 +17,8 @@ app.autodiscover_tasks()
 # accepted, finished or failed), and errors of these tasks stay at their level.
 TAREFAS_DE_ROTINA = frozenset(
     {"processos.acompanhar_execucoes", "processos.despachar_execucoes", "processos.enviar_execucao"}
+    # The alerts' beat tasks, every minute or five: they log an e-mail sent or an outage themselves.
+    | {"alertas.enviar", "alertas.detectar_faturas", "alertas.verificar_api_robos"}
 )
 # Where Celery writes those lines: the worker's "received", the task's "succeeded", beat's "Sending due task".
 REGISTROS_DO_CELERY = ("celery.worker.strategy", "celery.app.trace", "celery.beat")

@@ -1,6 +1,7 @@
-"""What every test may use: a user of each role, the robot simulator as a real server, Celery tasks recorded instead
-of sent, bounded waits, and what an admin page says to the person reading it."""
+"""What every test may use: a user of each role, the robot simulator as a real server, an SMTP server, Celery tasks
+recorded instead of sent, bounded waits, and what an admin page says to the person reading it."""
 
+import asyncio
 import contextlib
 import io
 import socket
@@ -10,6 +11,7 @@ from html.parser import HTMLParser
 from typing import NamedTuple
 
 import pytest
+from aiosmtpd.controller import Controller
 from celery import Task
 from django.contrib.messages import get_messages
 from django.db import IntegrityError, transaction
@@ -157,6 +159,44 @@ def porta_fechada() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# E-mail -----------------------------------------------------------------------------------------------------------
+
+
+class Caixa:
+    """An aiosmtpd handler that keeps every message it accepts, after `demora` seconds (a slow server)."""
+
+    def __init__(self):
+        self.envelopes = []
+        self.demora = 0.0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.demora:
+            await asyncio.sleep(self.demora)
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd), with Django's SMTP backend pointed at it; its `Caixa` is what
+    it received."""
+    caixa = Caixa()
+    # aiosmtpd's Controller checks that it is up by connecting to its port, so port 0 will not do.
+    servidor = Controller(caixa, hostname="127.0.0.1", port=porta_fechada())
+    servidor.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = servidor.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield caixa
+    finally:
+        servidor.stop()
 
 
 # Celery -----------------------------------------------------------------------------------------------------------

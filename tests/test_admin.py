@@ -17,6 +17,9 @@ from django_celery_beat.models import (
 
 from agendamentos.models import Agendamento, AgendamentoExecucao
 from agendamentos.services import agendamento_criar
+from brm.alertas.models import ConfiguracaoDeAlertas, DestinatarioDeAlerta, EnvioDeAlerta, EventoDeAlerta
+from brm.alertas.selectors import configuracao_alertas_obter
+from brm.alertas.services import alerta_registrar, alertas_enviar
 from brm.api.models import TokenDeServico
 from brm.api.services import token_de_servico_criar
 from brm.rpa.models import ConfiguracaoRPA
@@ -70,6 +73,22 @@ def _entrega_webhook() -> EntregaWebhook:
     return webhooks_notificar(evento="processo.aprovado", dados={})[0]
 
 
+def _destinatario_de_alerta() -> DestinatarioDeAlerta:
+    return DestinatarioDeAlerta.objects.create(email="plantao@brm.test", tipos=["FATURA_ATRASADA"])
+
+
+def _evento_de_alerta() -> EventoDeAlerta:
+    _destinatario_de_alerta()
+    alerta_registrar(tipo="FATURA_ATRASADA", chave="processo:1", titulo="Empresa 12.345 · 11/2026")
+    return EventoDeAlerta.objects.get()
+
+
+def _envio_de_alerta() -> EnvioDeAlerta:
+    _evento_de_alerta()
+    alertas_enviar()
+    return EnvioDeAlerta.objects.get()
+
+
 # A row of each registered model, to open its change page.
 LINHAS = {
     **FABRICAS,
@@ -78,6 +97,10 @@ LINHAS = {
     TokenDeServico: lambda: token_de_servico_criar(nome="ERP financeiro", usuario=UsuarioFactory(), por=None)[0],
     Webhook: _webhook,
     EntregaWebhook: _entrega_webhook,
+    ConfiguracaoDeAlertas: configuracao_alertas_obter,
+    DestinatarioDeAlerta: _destinatario_de_alerta,
+    EventoDeAlerta: _evento_de_alerta,
+    EnvioDeAlerta: _envio_de_alerta,
 }
 # Rows of beat's tables, which have no admin pages: schedules are edited only through Agendamentos.
 LINHAS_DO_BEAT = {
@@ -91,12 +114,22 @@ LINHAS_DO_BEAT = {
     ClockedSchedule: lambda: ClockedSchedule.objects.create(clocked_time=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)),
     SolarSchedule: lambda: SolarSchedule.objects.create(event="sunrise", latitude=-23.55, longitude=-46.63),
 }
-# History and robot jobs are written by services, never added by hand; the robot configuration is one row.
-SEM_INCLUSAO = {ProcessoEvento, Execucao, ExecucaoLog, AgendamentoExecucao, ConfiguracaoRPA, EntregaWebhook}
+# History and robot jobs are written by services, never added by hand; the robot and alert configurations are one row.
+SEM_INCLUSAO = {
+    ProcessoEvento,
+    Execucao,
+    ExecucaoLog,
+    AgendamentoExecucao,
+    ConfiguracaoRPA,
+    EntregaWebhook,
+    ConfiguracaoDeAlertas,
+    EventoDeAlerta,
+    EnvioDeAlerta,
+}
 # Groups come from the roles: the admin role only reads them.
 ADMIN_SO_VE = {Group}
 # The list of a one-row model opens that row.
-UMA_LINHA = {ConfiguracaoRPA}
+UMA_LINHA = {ConfiguracaoRPA, ConfiguracaoDeAlertas}
 # The viewer role reads everything of the business but the users and the API's service keys.
 LEITOR_VE = set(FABRICAS) - {Usuario, TokenDeServico}
 # Whatever field a form might have: posted where the user must not change anything.

@@ -7,6 +7,7 @@ from celery import beat
 from celery.app import trace
 from celery.worker import strategy
 
+from brm.alertas import tasks as alertas
 from brm.celery import TAREFAS_DE_ROTINA
 from processos.services.filas import TAREFA_ACOMPANHAR, TAREFA_DESPACHAR, TAREFA_ENVIAR
 
@@ -32,8 +33,15 @@ def _linhas(caplog) -> list[tuple[str, str]]:
     return [(registro.levelname, registro.getMessage()) for registro in caplog.records]
 
 
-def test_tarefas_de_rotina_sao_o_acompanhamento_o_despacho_e_o_envio():
-    assert {TAREFA_ACOMPANHAR, TAREFA_DESPACHAR, TAREFA_ENVIAR} == TAREFAS_DE_ROTINA
+def test_tarefas_de_rotina_sao_o_acompanhamento_o_despacho_o_envio_e_as_dos_alertas():
+    assert {
+        TAREFA_ACOMPANHAR,
+        TAREFA_DESPACHAR,
+        TAREFA_ENVIAR,
+        alertas.TAREFA_ENVIAR,
+        alertas.TAREFA_DETECTAR_FATURAS,
+        alertas.TAREFA_VERIFICAR_API,
+    } == TAREFAS_DE_ROTINA
 
 
 @pytest.mark.parametrize("nome", sorted(TAREFAS_DE_ROTINA))

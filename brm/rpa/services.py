@@ -31,8 +31,8 @@ def configuracao_rpa_testar_conexao(
     The contract has no health endpoint. `GET /jobs/<new uuid>` goes through the token check and then
     finds nothing: a JSON 404 shows that the address is the robot API and that it accepted the token,
     and it starts nothing on the robots. `timeout_segundos` replaces the configured HTTP timeout (the
-    readiness probe answers within its own bound); `registrar` false leaves no log line (a probe runs
-    every few seconds).
+    readiness probe answers within its own bound); `registrar=False` keeps the result out of the log at INFO
+    (the readiness probe and the alerts' monitor probe often and log only what changes).
     """
     cliente = api_robos_obter(configuracao=configuracao)
     if timeout_segundos is not None:
@@ -60,8 +60,8 @@ def configuracao_rpa_testar_conexao(
             resultado = ResultadoTeste(
                 True, f"A API de robôs em {url} respondeu em {tempo_ms} ms e aceitou o token.", tempo_ms
             )
-    if registrar:
-        logger.info("Teste de conexão com a API de robôs em %s: %s", url, resultado.mensagem)
+    nivel = logging.INFO if registrar else logging.DEBUG
+    logger.log(nivel, "Teste de conexão com a API de robôs em %s: %s", url, resultado.mensagem)
     return resultado
 
 

@@ -107,6 +107,8 @@ LOCAL_APPS = [
     "brm.api",
     # Webhooks: other systems told of processes approved, rejected, sent to the SAT and of failed robot jobs.
     "brm.webhooks",
+    # Alerts by e-mail: failed jobs, late and near-due invoices, the robot API down; grouped, one e-mail per hour.
+    "brm.alertas",
     "operadoras",
     "clientes",
     "processos",
@@ -422,3 +424,18 @@ BRM_PRONTIDAO_CACHE_SEGUNDOS = env.float("BRM_PRONTIDAO_CACHE_SEGUNDOS", default
 BRM_BEAT_ATRASO_MAXIMO = env.int("BRM_BEAT_ATRASO_MAXIMO", default=120)
 # The bearer token Prometheus sends to /metrics; empty, /metrics answers 404.
 BRM_METRICAS_TOKEN = env("BRM_METRICAS_TOKEN", default="")
+
+# Alerts by e-mail (brm/alertas, docs/alertas.md)
+# ------------------------------------------------------------------------------
+# Who receives which alert and the thresholds are edited in the admin. The e-mails link to BRM's pages: a mail
+# client has no page to be relative to, so links start with the address people open BRM at.
+BRM_URL_BASE = env("BRM_URL_BASE", default="http://127.0.0.1:8000").rstrip("/")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Failures are recorded when they happen; late and near-due invoices are looked for every five minutes.
+        "alertas-detectar-faturas": {"task": "alertas.detectar_faturas", "schedule": 300.0},
+        "alertas-verificar-api-robos": {"task": "alertas.verificar_api_robos", "schedule": 60.0},
+        # Each kind with events waiting goes out in one e-mail, at most one per hour per kind.
+        "alertas-enviar": {"task": "alertas.enviar", "schedule": 60.0},
+    }
+)

@@ -37,6 +37,10 @@ PERMISSOES = {
         "rpa": _crud("configuracaorpa", "view", "change"),
         "api": _crud("tokendeservico", "view", "add", "change"),
         "webhooks": _crud("webhook", *_TUDO) + _crud("entregawebhook", "view") + _crud("tentativaentrega", "view"),
+        "alertas": _crud("configuracaodealertas", "view", "change")
+        + _crud("destinatariodealerta", *_TUDO)
+        + _crud("eventodealerta", "view")
+        + _crud("enviodealerta", "view"),
         "django_celery_beat": _crud("periodictask", "view")
         + _crud("crontabschedule", "view")
         + _crud("intervalschedule", "view")
@@ -105,7 +109,13 @@ def aplicar_papeis(apps, permissoes: dict = PERMISSOES) -> None:
         for app_label, codenames in permissoes[papel].items():
             # A model that a later migration adds has no permissions yet here: that migration applies the
             # table again, and the test of the migrated database checks that every role has all of it.
-            modelos = {modelo._meta.model_name for modelo in apps.get_app_config(app_label).get_models()}
+            try:
+                app_config = apps.get_app_config(app_label)
+            except LookupError:
+                # An app whose first migration has not run yet (the order of independent apps is the migration
+                # graph's to choose): its own roles migration applies the table again.
+                continue
+            modelos = {modelo._meta.model_name for modelo in app_config.get_models()}
             codenames = [codename for codename in codenames if not _de_modelo_ainda_inexistente(codename, modelos)]
             encontradas = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
             faltando = set(codenames) - {p.codename for p in encontradas}

@@ -1,4 +1,5 @@
-"""How a robot job fails: FALHA with a sentence a person can act on, and the automatic re-run when it may pass."""
+"""How a robot job fails: FALHA with a sentence a person can act on, the automatic re-run when it may pass, and
+an e-mail alert (`brm.alertas`) when none follows."""
 
 import datetime as dt
 import logging
@@ -6,6 +7,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from brm.alertas.services import execucao_falha_alertar
 from brm.rpa.api_robos import CODIGOS_PASSAGEIROS
 from brm.rpa.selectors import configuracao_rpa_obter
 
@@ -47,6 +49,9 @@ def execucao_falhar(execucao: Execucao, mensagem: str, *, codigo: str, de: str, 
             return False
         reexecucao_em = _reexecutar_automaticamente(execucao, codigo)
         execucao_falha_notificar(execucao=execucao, mensagem=mensagem, codigo=codigo, reexecucao_em=reexecucao_em)
+        if reexecucao_em is None:
+            # Nothing will run it again by itself: the people who receive that alert hear of it (grouped, by e-mail).
+            execucao_falha_alertar(execucao=execucao, mensagem=mensagem)
     logger.info("Execução %s (%s) falhou (%s): %s", execucao.pk, execucao, codigo, mensagem)
     return True
 

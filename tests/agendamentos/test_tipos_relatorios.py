@@ -4,12 +4,10 @@ import csv
 import datetime as dt
 import email
 import io
-import socket
 from decimal import Decimal
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 
 from agendamentos.models import Agendamento
@@ -18,6 +16,7 @@ from agendamentos.tipos.relatorios import csv_do_mes
 from brm.common.errors import ErroDeNegocio
 from processos.models import Execucao, Processo
 
+from ..conftest import porta_fechada
 from ..factories import ExecucaoFactory, OperadoraFactory, ProcessoFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,42 +26,6 @@ NOVEMBRO = dt.date(2026, 11, 1)
 # 20/11/2026 at noon in São Paulo.
 AGORA = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 S = Processo.Status
-
-
-class Caixa:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _porta_livre() -> int:
-    # aiosmtpd's Controller checks that it is up by connecting to its port, so port 0 will not do.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    caixa = Caixa()
-    servidor = Controller(caixa, hostname="127.0.0.1", port=_porta_livre())
-    servidor.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = servidor.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield caixa
-    finally:
-        servidor.stop()
 
 
 @pytest.fixture
@@ -217,7 +180,7 @@ def test_mes_sem_processos_ainda_envia_o_resumo(smtp):
 def test_servidor_de_email_fora_do_ar_da_um_erro_claro(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = _porta_livre()
+    settings.EMAIL_PORT = porta_fechada()
     settings.EMAIL_USE_TLS = False
 
     with pytest.raises(ErroDeNegocio) as erro:
