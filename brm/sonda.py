@@ -49,10 +49,13 @@ def beat() -> tuple[bool, str]:
     import django
 
     django.setup()
-    from brm.saude.verificacoes import verificar_beat
+    from brm.saude.verificacoes import FalhaDaParte, beat_verificar
 
-    resultado = verificar_beat()
-    return resultado.ok, resultado.mensagem
+    try:
+        detalhes = beat_verificar()
+    except FalhaDaParte as falha:
+        return False, falha.mensagem
+    return True, f"O último tick do beat foi há {detalhes['ultimo_tick_ha_s']} s."
 
 
 def main(arquivo_papel: str) -> int:
