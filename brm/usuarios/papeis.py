@@ -103,9 +103,12 @@ def aplicar_papeis(apps, permissoes: dict = PERMISSOES) -> None:
         grupo, _ = Group.objects.get_or_create(name=nome)
         escolhidas = []
         for app_label, codenames in permissoes[papel].items():
-            # A model that a later migration adds has no permissions yet here: that migration applies the
-            # table again, and the test of the migrated database checks that every role has all of it.
-            modelos = {modelo._meta.model_name for modelo in apps.get_app_config(app_label).get_models()}
+            # A model (or a whole app) that a later migration adds has no permissions yet here: that migration
+            # applies the table again, and the test of the migrated database checks that every role has all of it.
+            try:
+                modelos = {modelo._meta.model_name for modelo in apps.get_app_config(app_label).get_models()}
+            except LookupError:
+                continue
             codenames = [codename for codename in codenames if not _de_modelo_ainda_inexistente(codename, modelos)]
             encontradas = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
             faltando = set(codenames) - {p.codename for p in encontradas}
