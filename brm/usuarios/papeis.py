@@ -37,6 +37,10 @@ PERMISSOES = {
         "rpa": _crud("configuracaorpa", "view", "change"),
         "api": _crud("tokendeservico", "view", "add", "change"),
         "webhooks": _crud("webhook", *_TUDO) + _crud("entregawebhook", "view") + _crud("tentativaentrega", "view"),
+        # Lifting a lockout deletes its attempts; unlinking an SSO account deletes the link.
+        "entrada": _crud("tentativadeentrada", "view", "delete")
+        + _crud("entradaregistrada", "view")
+        + _crud("contaexterna", "view", "delete"),
         "django_celery_beat": _crud("periodictask", "view")
         + _crud("crontabschedule", "view")
         + _crud("intervalschedule", "view")
