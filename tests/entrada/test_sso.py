@@ -298,3 +298,15 @@ def test_conta_sem_acesso_ao_admin_e_recusada(cliente, provedor):
     provedor.entra_como(Identidade(uid="sub-sis", email=sem_acesso.email))
 
     assert_recusado(cliente, entrar_por(cliente, OIDC, provedor), "não tem acesso ao painel administrativo")
+
+
+def test_endereco_do_provedor_aberto_direto_pede_confirmacao_na_nossa_pagina(cliente, provedor):
+    # allauth starts a sign-in only on POST: a GET (a bookmark, a link) shows one button, in our look.
+    resposta = cliente.get("/contas/github/login/")
+
+    assert resposta.status_code == 200
+    pagina = resposta.content.decode()
+    assert "Continuar com GitHub" in pagina
+    assert 'method="post"' in pagina and "csrfmiddlewaretoken" in pagina
+    assert "<script>" not in pagina
+    assert provedor.autorizacoes == []
