@@ -12,6 +12,8 @@ urlpatterns = [
     # The admin's login, landing on the painel when no `next` is given; ahead of the admin's own route.
     path("admin/login/", entrar),
     path("admin/", admin.site.urls),
+    # SSO (GitHub, OpenID Connect) through django-allauth: only its providers' addresses (brm/entrada/urls.py).
+    path("contas/", include("brm.entrada.urls")),
     path("", include("processos.urls")),
     path("eventos/", include("brm.eventos.urls")),
     path("api/v1/", include("brm.api.urls")),

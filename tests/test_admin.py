@@ -22,6 +22,7 @@ from brm.alertas.selectors import configuracao_alertas_obter
 from brm.alertas.services import alerta_registrar, alertas_enviar
 from brm.api.models import TokenDeServico
 from brm.api.services import token_de_servico_criar
+from brm.entrada.models import ContaExterna, EntradaRegistrada, TentativaDeEntrada
 from brm.rpa.models import ConfiguracaoRPA
 from brm.usuarios.models import Usuario
 from brm.usuarios.papeis import GRUPOS
@@ -89,6 +90,19 @@ def _envio_de_alerta() -> EnvioDeAlerta:
     return EnvioDeAlerta.objects.get()
 
 
+_ACESSO = {"ip_address": "203.0.113.5", "user_agent": "Mozilla/5.0", "http_accept": "*/*", "path_info": "/admin/login/"}
+
+
+def _tentativa_de_entrada() -> TentativaDeEntrada:
+    return TentativaDeEntrada.objects.create(
+        username="ana@brm.test", get_data="", post_data="", failures_since_start=5, **_ACESSO
+    )
+
+
+def _conta_externa() -> ContaExterna:
+    return ContaExterna.objects.create(user=UsuarioFactory(), provider="github", uid="4242", extra_data={})
+
+
 # A row of each registered model, to open its change page.
 LINHAS = {
     **FABRICAS,
@@ -101,6 +115,9 @@ LINHAS = {
     DestinatarioDeAlerta: _destinatario_de_alerta,
     EventoDeAlerta: _evento_de_alerta,
     EnvioDeAlerta: _envio_de_alerta,
+    TentativaDeEntrada: _tentativa_de_entrada,
+    EntradaRegistrada: lambda: EntradaRegistrada.objects.create(username="ana@brm.test", **_ACESSO),
+    ContaExterna: _conta_externa,
 }
 # Rows of beat's tables, which have no admin pages: schedules are edited only through Agendamentos.
 LINHAS_DO_BEAT = {
@@ -114,7 +131,8 @@ LINHAS_DO_BEAT = {
     ClockedSchedule: lambda: ClockedSchedule.objects.create(clocked_time=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)),
     SolarSchedule: lambda: SolarSchedule.objects.create(event="sunrise", latitude=-23.55, longitude=-46.63),
 }
-# History and robot jobs are written by services, never added by hand; the robot and alert configurations are one row.
+# History and robot jobs are written by services, never added by hand; the robot and alert configurations are one
+# row; the sign-in's rows are written by the sign-in itself.
 SEM_INCLUSAO = {
     ProcessoEvento,
     Execucao,
@@ -125,6 +143,9 @@ SEM_INCLUSAO = {
     ConfiguracaoDeAlertas,
     EventoDeAlerta,
     EnvioDeAlerta,
+    TentativaDeEntrada,
+    EntradaRegistrada,
+    ContaExterna,
 }
 # Groups come from the roles: the admin role only reads them.
 ADMIN_SO_VE = {Group}
@@ -239,8 +260,9 @@ def test_administrador_so_ve_grupos(client, admin_user, modelo):
 @pytest.mark.parametrize("modelo", REGISTRADOS, ids=ids)
 def test_leitor_ve_so_o_que_pode_e_nao_altera_nada(client, leitor, modelo):
     obj = LINHAS[modelo]()
-    antes, total = linha(modelo, obj.pk), modelo.objects.count()
+    # Signed in first: signing in writes a row of its own (EntradaRegistrada), which is not the pages' doing.
     client.force_login(leitor)
+    antes, total = linha(modelo, obj.pk), modelo.objects.count()
 
     esperado = 200 if modelo in LEITOR_VE else 403
     assert client.get(url(modelo, "changelist")).status_code == esperado

@@ -31,6 +31,7 @@ STATUS_DO_CODIGO = {
     ErroDeNegocio.CONFLITO: status.HTTP_409_CONFLICT,
     ErroDeNegocio.ARQUIVO_GRANDE: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     ErroDeNegocio.TIPO_NAO_SUPORTADO: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    ErroDeNegocio.ACESSO_BLOQUEADO: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 # DRF's own refusals, by class (the first that matches): code and, when DRF's text is not the sentence we
@@ -81,14 +82,20 @@ def _de_negocio(erro: ErroDeNegocio) -> Response:
     campos = erro.dados.get("campos") or {}
     if not campos and erro.dados.get("campo"):
         campos = {erro.dados["campo"]: [erro.mensagem]}
-    extra = {chave: valor for chave, valor in erro.dados.items() if chave not in ("campo", "campos")}
-    return resposta_de_erro(
+    extra = {chave: valor for chave, valor in erro.dados.items() if chave not in ("campo", "campos", "espera_segundos")}
+    # A wait travels as a throttle's does: `espera_segundos` beside the message and the Retry-After header.
+    espera = erro.dados.get("espera_segundos")
+    resposta = resposta_de_erro(
         STATUS_DO_CODIGO.get(erro.codigo, status.HTTP_409_CONFLICT),
         erro.codigo,
         erro.mensagem,
         campos,
         **({"dados": extra} if extra else {}),
+        **({"espera_segundos": espera} if espera else {}),
     )
+    if espera:
+        resposta["Retry-After"] = str(espera)
+    return resposta
 
 
 def tratar_erro(exc, context):

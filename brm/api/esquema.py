@@ -29,7 +29,8 @@ ESQUEMA_ERRO = {
         "codigo": {
             "type": "string",
             "description": "Estável, para programas: invalido, nao_autenticado, permissao, nao_encontrado, "
-            "metodo_nao_permitido, conflito, arquivo_grande, tipo_nao_suportado, limite_de_requisicoes, erro_interno.",
+            "metodo_nao_permitido, conflito, arquivo_grande, tipo_nao_suportado, limite_de_requisicoes, "
+            "acesso_bloqueado, erro_interno.",
             "example": "conflito",
         },
         "mensagem": {

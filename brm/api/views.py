@@ -9,9 +9,13 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from brm.entrada.bloqueio import bloqueio_verificar
+from brm.entrada.rede import endereco_do_cliente
+from brm.entrada.services import tentativas_esquecer
 from brm.usuarios.models import Usuario
 
 from .autenticacao import CABECALHO_401
+from .esquema import exemplo_de_erro
 from .limites import LimiteDeAutenticacao
 from .permissoes import QUALQUER_USUARIO
 from .selectors import sessao_encerrada
@@ -52,10 +56,21 @@ class EntrarApi(SemAutenticacaoPrevia, APIView):
     @extend_schema(
         operation_id="auth_entrar",
         summary="Entrar: obter tokens",
-        description="Troca e-mail e senha por um token de acesso (10 minutos) e um de renovação (7 dias, rotativo).",
+        description="Troca e-mail e senha por um token de acesso (10 minutos) e um de renovação (7 dias, rotativo). "
+        "Depois de `BRM_LOGIN_FALHAS_MAXIMAS` senhas erradas seguidas para o mesmo e-mail a partir do mesmo endereço, "
+        "responde 429 `acesso_bloqueado` (também para a senha certa) até passar a espera ou um administrador "
+        "desbloquear.",
         request=EntradaEntrar,
         responses={200: _Tokens},
-        examples=[OpenApiExample("Entrar", value={"email": "ana@empresa.com.br", "password": "s3nh@-f0rte"})],
+        examples=[
+            OpenApiExample("Entrar", value={"email": "ana@empresa.com.br", "password": "s3nh@-f0rte"}),
+            exemplo_de_erro(
+                429,
+                "acesso_bloqueado",
+                "Acesso bloqueado: 5 tentativas de entrada com senha errada seguidas para este e-mail. Tente de novo "
+                "em 15 minutos (cada nova tentativa recomeça a contagem) ou peça a um administrador para desbloquear.",
+            ),
+        ],
         tags=["autenticação"],
     )
     def post(self, request):
@@ -63,7 +78,9 @@ class EntrarApi(SemAutenticacaoPrevia, APIView):
         entrada.is_valid(raise_exception=True)
         usuario = authenticate(request, **entrada.validated_data)
         if usuario is None:
+            bloqueio_verificar(request)
             raise exceptions.AuthenticationFailed("E-mail ou senha incorretos, ou usuário desativado.")
+        tentativas_esquecer(email=entrada.validated_data["email"], endereco=endereco_do_cliente(request))
         refresh = sessao_jwt_iniciar(usuario=usuario)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 

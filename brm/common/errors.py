@@ -14,6 +14,7 @@ class ErroDeNegocio(Exception):
     CONFLITO = "conflito"  # the current state does not allow it, or someone else changed it first (HTTP 409)
     ARQUIVO_GRANDE = "arquivo_grande"  # an upload past its size limit (HTTP 413)
     TIPO_NAO_SUPORTADO = "tipo_nao_suportado"  # an upload of the wrong kind, such as a non-PDF invoice (HTTP 415)
+    ACESSO_BLOQUEADO = "acesso_bloqueado"  # sign-in locked after repeated wrong passwords (HTTP 429)
 
     def __init__(self, mensagem: str, *, codigo: str = CONFLITO, dados: dict[str, Any] | None = None):
         super().__init__(mensagem)

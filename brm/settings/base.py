@@ -97,6 +97,13 @@ THIRD_PARTY_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Sign-in: lockout after repeated wrong passwords, and optional SSO (brm/entrada, docs/entrada.md).
+    "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 LOCAL_APPS = [
     "brm.common",
@@ -117,6 +124,8 @@ LOCAL_APPS = [
     "painel",
     # /healthz, /readyz, /metrics and beat's heartbeat: reads of the apps above, no data of its own.
     "brm.saude",
+    # Sign-in: the lockout's answers and admin, the SSO adapters and addresses (docs/entrada.md).
+    "brm.entrada",
     # Demo data and the local launcher; above every app, so it comes last.
     "brm.local",
 ]
@@ -125,8 +134,9 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # Authentication
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "usuarios.Usuario"
-# ModelBackend reading a user's permissions in one query (brm/usuarios/backends.py).
-AUTHENTICATION_BACKENDS = ["brm.usuarios.backends.BackendDosPapeis"]
+# ModelBackend reading a user's permissions in one query (brm/usuarios/backends.py), behind django-axes' check
+# that refuses a locked-out e-mail and address before any password is looked at (it must come first).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "brm.usuarios.backends.BackendDosPapeis"]
 LOGIN_URL = "admin:login"
 # After signing in, the painel (the home page), also when the admin's login had no `next` (painel.views.entrar).
 LOGIN_REDIRECT_URL = "painel"
@@ -154,6 +164,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-allauth's (SSO) request context.
+    "allauth.account.middleware.AccountMiddleware",
+    # Turns a sign-in refused by the lockout into its answer (brm/entrada/bloqueio.py); django-axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 # The CSRF failure page in Portuguese, saying why (no cookie, no Referer, an expired form).
 CSRF_FAILURE_VIEW = "brm.erros.falha_csrf"
@@ -439,3 +453,54 @@ CELERY_BEAT_SCHEDULE.update(
         "alertas-enviar": {"task": "alertas.enviar", "schedule": 60.0},
     }
 )
+
+# Sign-in: lockout and SSO (brm/entrada, docs/entrada.md)
+# ------------------------------------------------------------------------------
+from brm.entrada.configuracao import bloqueio_duracao, inteiro_do_ambiente, provedores_sso  # noqa: E402
+
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html. After this many wrong passwords in a row for one
+# e-mail from one address, that pair is refused (the right password too) for the wait below, or until an
+# administrator deletes its row in the admin (Entrada › Tentativas de entrada com senha errada).
+AXES_FAILURE_LIMIT = inteiro_do_ambiente(env, "BRM_LOGIN_FALHAS_MAXIMAS", padrao=5, minimo=1)
+# Minutes; 0 keeps the lockout until an administrator lifts it. Each attempt while locked starts the wait again.
+AXES_COOLOFF_TIME = bloqueio_duracao(inteiro_do_ambiente(env, "BRM_LOGIN_BLOQUEIO_MINUTOS", padrao=15, minimo=0))
+# Counted per e-mail AND address. Per address alone, one guesser would lock out everyone behind the same address
+# (an office's NAT); per e-mail alone, anyone could lock any person out by typing wrong passwords for them. The pair
+# locks only the guesser's own tries at that account. Trying many e-mails from one address is slowed on the API by
+# its request limit per address (BRM_API_LIMITE_AUTENTICACAO) and shows in the admin's list of attempts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A right password forgets that pair's earlier failures (the API's token endpoint does the same, services.py).
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "brm.entrada.bloqueio.email_da_tentativa"
+# The address as the API's limits see it: X-Forwarded-For is trusted only through BRM_API_NUM_PROXIES proxies.
+AXES_CLIENT_IP_CALLABLE = "brm.entrada.rede.endereco_do_cliente"
+# The login page with the reason (page) or the API's error shape `acesso_bloqueado` (API), both 429.
+AXES_LOCKOUT_CALLABLE = "brm.entrada.bloqueio.resposta_de_bloqueio"
+AXES_HTTP_RESPONSE_CODE = 429
+# Our admin pages for the attempts and the sign-in log, in Portuguese (brm/entrada/admin.py).
+AXES_ENABLE_ADMIN = False
+AXES_COOLOFF_MESSAGE = "Acesso bloqueado por excesso de tentativas com senha errada. Tente de novo mais tarde."
+AXES_PERMALOCK_MESSAGE = "Acesso bloqueado por excesso de tentativas com senha errada. Peça a um administrador."
+
+# https://docs.allauth.org/en/latest/socialaccount/configuration.html. Optional SSO with GitHub and one OpenID
+# Connect provider, each on only when its BRM_SSO_* variables are set; it signs in people who already have an
+# account (matched by the provider's verified e-mail) and never creates one. allauth's own pages are not mounted:
+# the admin's login page stays the login page, with a button per provider.
+SOCIALACCOUNT_PROVIDERS = provedores_sso(env)
+SOCIALACCOUNT_ADAPTER = "brm.entrada.adaptadores.AdaptadorSocial"
+ACCOUNT_ADAPTER = "brm.entrada.adaptadores.AdaptadorDeContas"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# Matching by e-mail happens in the adapter; allauth's own would wipe the password of an account it matched.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# The provider vouched for the e-mail; BRM sends no confirmation mail of its own.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+# What allauth counts a client's address by, as everywhere else here.
+ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
+# axes announces its settings at every start; its failures and lockouts (WARNING) still show.
+LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}

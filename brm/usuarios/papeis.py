@@ -41,6 +41,10 @@ PERMISSOES = {
         + _crud("destinatariodealerta", *_TUDO)
         + _crud("eventodealerta", "view")
         + _crud("enviodealerta", "view"),
+        # Lifting a lockout deletes its attempts; unlinking an SSO account deletes the link.
+        "entrada": _crud("tentativadeentrada", "view", "delete")
+        + _crud("entradaregistrada", "view")
+        + _crud("contaexterna", "view", "delete"),
         "django_celery_beat": _crud("periodictask", "view")
         + _crud("crontabschedule", "view")
         + _crud("intervalschedule", "view")

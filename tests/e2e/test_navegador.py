@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from playwright.sync_api import expect
@@ -16,7 +17,7 @@ from processos.services import competencia_atual, processo_registrar_fatura
 from tests.conftest import PDF_MINIMO
 from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory
 
-from .conftest import entrar, pessoa, sem_violacoes_graves
+from .conftest import SENHA, entrar, pessoa, sem_violacoes_graves
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -153,3 +154,25 @@ def test_pagina_de_erro_passa_no_axe(pagina, sistema):
     assert resposta.status == 404
     expect(pagina.get_by_text("Voltar ao painel")).to_be_visible()
     sem_violacoes_graves(pagina, "página 404")
+
+
+def test_bloqueio_da_entrada_aparece_em_portugues_e_passa_no_axe(pagina, sistema):
+    ana = pessoa(Usuario.Papel.OPERADOR, "ana@e2e.test")
+    pagina.goto("/admin/login/")
+
+    def tentar(senha: str) -> None:
+        pagina.get_by_label("E-mail").fill(ana.email)
+        pagina.get_by_label("Senha").fill(senha)
+        pagina.get_by_role("button", name="Acessar").click()
+        pagina.wait_for_load_state()
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        tentar("errada")
+    aviso = pagina.locator("#brm-bloqueio")
+    expect(aviso).to_contain_text(f"Acesso bloqueado: {settings.AXES_FAILURE_LIMIT} tentativas de entrada")
+    sem_violacoes_graves(pagina, "página de entrada bloqueada")
+
+    # The right password is refused as well, under the ASGI server the system runs on.
+    tentar(SENHA)
+    expect(aviso).to_be_visible()
+    assert pagina.url.endswith("/admin/login/")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EntradaConfig(AppConfig):
+    name = "brm.entrada"
+    label = "entrada"
+    verbose_name = "Entrada"
