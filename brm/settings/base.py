@@ -141,6 +141,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, answered before anything reads a session for them (see "Static files" below).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,7 +173,8 @@ TEMPLATES = [
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# The ASGI app serves static files itself when DEBUG is on or this is (the browser tests' web process).
+# Static files straight from the apps and static/ (no collectstatic) when DEBUG is on or this is (the browser
+# tests' web process); see "Static files" below.
 BRM_SERVIR_ESTATICOS = env.bool("BRM_SERVIR_ESTATICOS", default=False)
 # Uploaded invoices are never served as public static files: views check permissions first.
 MEDIA_ROOT = env("BRM_MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -394,3 +397,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BRM <nao-responda@brm.lo
 # Backups (BACKUP_DADOS schedules and `manage.py backup_dados`)
 # ------------------------------------------------------------------------------
 BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=str(VAR_DIR / "backups"))
+
+# Static files (whitenoise; docs/seguranca.md)
+# ------------------------------------------------------------------------------
+# https://whitenoise.readthedocs.io/en/stable/django.html. WhiteNoiseMiddleware serves /static/ in every process
+# that runs Django (gunicorn with uvicorn workers, `make run`'s uvicorn): from STATIC_ROOT after collectstatic in
+# production, from the apps and static/ by their finders when DEBUG is on (whitenoise's default). It answers only
+# URLs of files it knows, so a path that climbs out of the folder (`/static/../manage.py`) is a plain 404.
+if BRM_SERVIR_ESTATICOS:
+    WHITENOISE_USE_FINDERS = True

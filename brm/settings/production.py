@@ -26,3 +26,12 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Static files (docs/seguranca.md)
+# ------------------------------------------------------------------------------
+# collectstatic writes each file under a name with its hash (cached for a year by browsers and proxies) and its
+# gzip and Brotli copies; whitenoise serves them. A template naming a file that does not exist fails at once.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
