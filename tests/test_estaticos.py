@@ -93,6 +93,8 @@ def test_em_producao_serve_o_nome_com_hash_comprimido_e_guardado_por_um_ano(clie
     assert resposta["Content-Encoding"] == "br"
     assert "immutable" in resposta["Cache-Control"]
     assert "max-age=315360000" in resposta["Cache-Control"]
+    # The pages' policy is for pages: a file carries none (pdf.js's worker, a static file, runs under its own).
+    assert "Content-Security-Policy" not in resposta
 
 
 @pytest.mark.django_db
