@@ -5,6 +5,7 @@ Imported by the settings, so it touches no model; a wrong value stops the proces
 """
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from brm.configuracao import ConfiguracaoInvalida
 
@@ -84,3 +85,24 @@ def provedores_sso(env) -> dict:
             "OAUTH_PKCE_ENABLED": True,
         }
     return provedores
+
+
+def origens_dos_provedores(provedores: dict) -> list[str]:
+    """The origins a sign-in with these providers redirects the browser to, after the POST of its button.
+
+    Browsers apply the CSP's `form-action` to the redirects that follow a form's submission, so each
+    provider's origin must be allowed there or the button does nothing. An OpenID Connect provider whose
+    authorization page lives on another origin than its `server_url` goes in DJANGO_CSP_FORM_ACTION.
+    """
+    enderecos = []
+    if "github" in provedores:
+        enderecos.append(provedores["github"].get("GITHUB_URL") or "https://github.com")
+    for app in provedores.get("openid_connect", {}).get("APPS", []):
+        enderecos.append(app["settings"]["server_url"])
+    origens = []
+    for endereco in enderecos:
+        partes = urlsplit(endereco)
+        origem = f"{partes.scheme}://{partes.netloc}"
+        if origem not in origens:
+            origens.append(origem)
+    return origens

@@ -157,6 +157,10 @@ MIDDLEWARE = [
     # /healthz and /readyz, first: probes by IP over plain HTTP pass no Host or HTTPS check (docs/saude.md).
     "brm.saude.middleware.SaudeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files, answered before anything reads a session for them (see "Static files and the CSP" below).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header of every page; static files, answered above, carry none.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,7 +195,8 @@ TEMPLATES = [
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# The ASGI app serves static files itself when DEBUG is on or this is (the browser tests' web process).
+# Static files straight from the apps and static/ (no collectstatic) when DEBUG is on or this is (the browser
+# tests' web process); see "Static files and the CSP" below.
 BRM_SERVIR_ESTATICOS = env.bool("BRM_SERVIR_ESTATICOS", default=False)
 # Uploaded invoices are never served as public static files: views check permissions first.
 MEDIA_ROOT = env("BRM_MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -456,7 +461,12 @@ CELERY_BEAT_SCHEDULE.update(
 
 # Sign-in: lockout and SSO (brm/entrada, docs/entrada.md)
 # ------------------------------------------------------------------------------
-from brm.entrada.configuracao import bloqueio_duracao, inteiro_do_ambiente, provedores_sso  # noqa: E402
+from brm.entrada.configuracao import (  # noqa: E402
+    bloqueio_duracao,
+    inteiro_do_ambiente,
+    origens_dos_provedores,
+    provedores_sso,
+)
 
 # https://django-axes.readthedocs.io/en/latest/4_configuration.html. After this many wrong passwords in a row for one
 # e-mail from one address, that pair is refused (the right password too) for the wait below, or until an
@@ -504,3 +514,49 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 # axes announces its settings at every start; its failures and lockouts (WARNING) still show.
 LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}
+
+# Static files and the CSP (whitenoise, django-csp; docs/seguranca.md)
+# ------------------------------------------------------------------------------
+# https://whitenoise.readthedocs.io/en/stable/django.html. WhiteNoiseMiddleware serves /static/ in every process
+# that runs Django (gunicorn with uvicorn workers, `make run`'s uvicorn): from STATIC_ROOT after collectstatic in
+# production, from the apps and static/ by their finders when DEBUG is on (whitenoise's default). It answers only
+# URLs of files it knows, so a path that climbs out of the folder (`/static/../manage.py`) is a plain 404.
+if BRM_SERVIR_ESTATICOS:
+    WHITENOISE_USE_FINDERS = True
+
+# https://django-csp.readthedocs.io/en/latest/configuration.html. The same policy everywhere (tests and `make run`
+# included), so a page that breaks it breaks on a developer's machine first. Scripts only from this site's files:
+# no inline <script>, no on*= handlers, no eval. Styles likewise, except `style` attributes: the status badges
+# (brm/common/admin.py `badge`, the process and execution pages) and the painel's bars carry colours and widths
+# computed on the server; an attribute cannot run script or hold a selector, while <style> elements stay refused.
+# The live updates (EventSource on /eventos/) and pdf.js's worker and fetches are same-origin. Pages never sit in a
+# frame (frame-ancestors, with X-Frame-Options for older browsers). The API's ReDoc page adds its own exceptions
+# (brm/api/urls.py).
+# `form-action` also governs where a form's redirect may lead: a sign-in with an external provider (a POST that
+# redirects to it) needs the provider's origin in DJANGO_CSP_FORM_ACTION (or appended below by its settings).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # The SSO providers' origins: their buttons POST here and are redirected there (brm/entrada/configuracao.py).
+        "form-action": [
+            "'self'",
+            *origens_dos_provedores(SOCIALACCOUNT_PROVIDERS),
+            *env.list("DJANGO_CSP_FORM_ACTION", default=[]),
+        ],
+        # Where browsers report what the policy refused (optional; a URL that accepts CSP reports).
+        "report-uri": env("DJANGO_CSP_REPORT_URI", default=None),
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+# Django's default, said here: other sites get no Referer; this one does, and its HTTPS CSRF check needs it.
+SECURE_REFERRER_POLICY = "same-origin"

@@ -30,3 +30,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Rotating the secret key: the new one in DJANGO_SECRET_KEY, the old ones here until the sessions and password
 # reset links they signed have expired (docs/implantacao.md).
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# HTTPS and static files (docs/seguranca.md)
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/; `manage.py check --deploy` finds nothing to warn.
+# Plain HTTP is redirected to HTTPS (the proxy says which one the browser used, SECURE_PROXY_SSL_HEADER), except for
+# the load balancer's probes, which speak HTTP inside the network. Off only where the proxy redirects by itself.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+# HSTS: a browser that saw the site over HTTPS refuses plain HTTP to it for this long. A year, subdomains included;
+# start lower (DJANGO_HSTS_SECONDS=3600) on a first deploy, since a browser keeps the rule after it is lowered.
+# Preload only adds the directive that lets the domain be submitted to the browsers' list (hstspreload.org).
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_HTTPONLY = True
+
+# collectstatic writes each file under a name with its hash (cached for a year by browsers and proxies) and its
+# gzip and Brotli copies; whitenoise serves them. A template naming a file that does not exist fails at once.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -34,3 +34,7 @@ BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=None) or tempfile.mkdtemp(prefix=
 
 # The API's request limits count in each test process's memory: tests clear it, and no run sees another's counts.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests never run collectstatic: whitenoise looks static files up when asked instead of listing STATIC_ROOT at start
+# (which would warn that the folder does not exist). The browser tests' web process finds them in the apps.
+WHITENOISE_AUTOREFRESH = True

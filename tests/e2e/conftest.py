@@ -1,10 +1,10 @@
 """Browser tests: Playwright driving Debian's chromium against the real system, started for each test: the
 ASGI web process (uvicorn), a Celery worker and beat on this run's queue and database, and the robot
-simulator as a real HTTP server. Pages are checked by axe-core (vendored under static/vendor/)."""
+simulator as a real HTTP server. Pages are checked by axe-core (vendored under static/vendor/), and every test fails
+when the browser refused anything under the pages' Content-Security-Policy."""
 
 import json
 import os
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -21,7 +21,21 @@ from tests.integracao.conftest import (  # noqa: F401  (fixtures)
 )
 
 CHROMIUM = os.environ.get("BRM_CHROMIUM", "/usr/bin/chromium")
-AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js"
+# Loaded by its address, as the pages load their scripts: the CSP refuses a script injected inline.
+AXE_URL = f"/{settings.STATIC_URL.strip('/')}/vendor/axe-core/axe.min.js"
+# What a page's policy refused, reported from inside the page to the test (an init script, which the CSP does not
+# govern). Document by document: a violation is recorded even when the page navigates away at once.
+OUVIR_CSP = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const onde = `${e.sourceFile || "?"}:${e.lineNumber}`;
+  const texto = `${e.effectiveDirective} recusou ${e.blockedURI || "inline"} em ${e.documentURI} (${onde}) ${e.sample}`;
+  window.__brmViolacaoCsp(texto.trim());
+});
+"""
+# Refusals that are not the pages': axe-core, the tests' own tool, adds a <style> of its own; ReDoc (the API docs)
+# shows Redocly's logo from the internet, which the policy refuses on purpose (the machines that run BRM have no
+# internet, and the page hides the image when it does not load).
+CSP_RECUSAS_ESPERADAS = (f"{AXE_URL}:", "recusou https://cdn.redoc.ly/")
 SENHA = "senha-teste-123"
 # Long enough for a worker, a robot job and the page to catch up on a busy 2-core machine.
 PRAZO_MS = 30_000
@@ -78,12 +92,23 @@ def pagina(navegador, sistema):
         base_url=sistema.url, locale="pt-BR", timezone_id="America/Sao_Paulo", viewport={"width": 1400, "height": 900}
     )
     contexto.set_default_timeout(PRAZO_MS)
+    violacoes: list[str] = []
+    contexto.expose_binding("__brmViolacaoCsp", lambda _fonte, texto: violacoes.append(texto))
+    contexto.add_init_script(OUVIR_CSP)
     pagina = contexto.new_page()
     erros: list[str] = []
     pagina.on("pageerror", lambda erro: erros.append(str(erro)))
+    pagina.violacoes_csp = violacoes
     yield pagina
     contexto.close()
     assert not erros, f"Erros de JavaScript na página: {erros}"
+    assert not violacoes_inesperadas(pagina), "O navegador recusou pela Content-Security-Policy:\n" + "\n".join(
+        violacoes_inesperadas(pagina)
+    )
+
+
+def violacoes_inesperadas(pagina) -> list[str]:
+    return [v for v in pagina.violacoes_csp if not any(esperada in v for esperada in CSP_RECUSAS_ESPERADAS)]
 
 
 def pessoa(papel: str, email: str) -> Usuario:
@@ -103,7 +128,7 @@ def sem_violacoes_graves(pagina, nome: str) -> None:
     """axe-core finds no serious or critical accessibility violation on the page as it is now, in the light
     and in the dark theme (the admin's theme follows the system's when the person has not chosen one)."""
     if not pagina.evaluate("typeof window.axe !== 'undefined'"):
-        pagina.add_script_tag(path=str(AXE))
+        pagina.add_script_tag(url=AXE_URL)
     graves = []
     for tema in ("light", "dark"):
         pagina.emulate_media(color_scheme=tema)

@@ -14,12 +14,34 @@ from playwright.sync_api import expect
 from brm.usuarios.models import Usuario
 from processos.models import Execucao, Processo, ProcessoEvento
 from processos.services import competencia_atual, processo_registrar_fatura
-from tests.conftest import PDF_MINIMO
 from tests.factories import ClienteFactory, OperadoraFactory, ProcessoFactory
 
 from .conftest import SENHA, entrar, pessoa, sem_violacoes_graves
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _pdf_de_uma_pagina() -> bytes:
+    """A real one-page PDF with text in a standard font: pdf.js draws it with its worker and its font files."""
+    texto = b"BT /F1 18 Tf 20 100 Td (Fatura de teste) Tj ET"
+    objetos = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+        b"<</Length %d>>stream\n%s\nendstream" % (len(texto), texto),
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    pdf, posicoes = b"%PDF-1.4\n", []
+    for numero, objeto in enumerate(objetos, start=1):
+        posicoes.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (numero, objeto)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objetos) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % posicao for posicao in posicoes)
+    return pdf + b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objetos) + 1, xref)
+
+
+PDF = _pdf_de_uma_pagina()
 
 # Set on the page at the start; still there at the end only if the page never reloaded.
 MARCA = "window.__semRecarregar = true"
@@ -37,7 +59,7 @@ def _com_fatura(processo: Processo, n: int, valor: str, vencimento: dt.date) -> 
     with transaction.atomic():
         return processo_registrar_fatura(
             processo=processo,
-            arquivo=ContentFile(PDF_MINIMO + f"% fatura {n}\n".encode(), name="fatura.pdf"),
+            arquivo=ContentFile(PDF + f"% fatura {n}\n".encode(), name="fatura.pdf"),
             por=None,
             valor_total=Decimal(valor),
             vencimento=vencimento,
@@ -101,6 +123,9 @@ def test_fila_de_aprovacao_so_com_o_teclado_mantem_os_filtros(pagina, sistema):
     entrar(pagina, aprovador, proxima=f"/aprovacao/?{filtros}")
     expect(pagina.locator("#fila-fatura")).to_have_attribute("data-processo-id", str(primeira.pk))
     expect(pagina.locator(f'tr.fila-linha[data-processo-id="{alheia.pk}"]')).to_have_count(0)
+    # pdf.js (a module, its worker, the standard fonts) draws the invoice under the page's policy.
+    expect(pagina.locator("#fila-pdf")).to_have_attribute("data-estado", "pronto")
+    expect(pagina.locator("#fila-pdf canvas")).to_have_count(1)
     sem_violacoes_graves(pagina, "fila de aprovação")
 
     # Approve the first with "a": the second opens, with the same filters.

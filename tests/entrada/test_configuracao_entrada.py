@@ -11,7 +11,7 @@ import pytest
 from django.test import RequestFactory
 
 from brm.configuracao import ConfiguracaoInvalida
-from brm.entrada.configuracao import inteiro_do_ambiente, provedores_sso
+from brm.entrada.configuracao import inteiro_do_ambiente, origens_dos_provedores, provedores_sso
 from brm.entrada.rede import endereco_do_cliente
 
 RAIZ = Path(__file__).resolve().parents[2]
@@ -99,6 +99,31 @@ def test_variaveis_chegam_as_configuracoes():
 
     assert resultado.returncode == 0, resultado.stderr
     assert resultado.stdout.strip() == "3 None ['github']"
+
+
+def test_a_csp_deixa_os_botoes_levarem_aos_provedores_configurados(ambiente):
+    # Browsers apply form-action to the redirect after the button's POST: without the provider's origin there,
+    # the button would do nothing.
+    assert origens_dos_provedores(provedores_sso(ambiente())) == []
+    env = ambiente(
+        BRM_SSO_GITHUB_CLIENT_ID="id",
+        BRM_SSO_GITHUB_SECRET="segredo",
+        BRM_SSO_OIDC_SERVER_URL="https://sso.empresa.com.br:8443/realms/brm",
+        BRM_SSO_OIDC_CLIENT_ID="brm",
+        BRM_SSO_OIDC_SECRET="segredo",
+    )
+    assert origens_dos_provedores(provedores_sso(env)) == ["https://github.com", "https://sso.empresa.com.br:8443"]
+
+    resultado = _rodar(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(' '.join(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))",
+        BRM_SSO_GITHUB_CLIENT_ID="id",
+        BRM_SSO_GITHUB_SECRET="segredo",
+        BRM_SSO_GITHUB_URL="https://github.empresa.com.br/",
+        DJANGO_CSP_FORM_ACTION="https://outro.exemplo",
+    )
+    assert resultado.returncode == 0, resultado.stderr
+    assert resultado.stdout.split() == ["'self'", "https://github.empresa.com.br", "https://outro.exemplo"]
 
 
 @pytest.mark.parametrize(
