@@ -394,3 +394,18 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BRM <nao-responda@brm.lo
 # Backups (BACKUP_DADOS schedules and `manage.py backup_dados`)
 # ------------------------------------------------------------------------------
 BRM_BACKUP_DIR = env("BRM_BACKUP_DIR", default=str(VAR_DIR / "backups"))
+
+# Audit trail (django-simple-history, docs/auditoria.md)
+# ------------------------------------------------------------------------------
+# https://django-simple-history.readthedocs.io/. Changes to operators, clients, users, schedules, the robot
+# configuration and webhooks keep who, when and what (brm/common/auditoria.py). Added here rather than in the
+# lists above to keep this block self-contained. The middleware gives the history the request's user, right after
+# AuthenticationMiddleware (DRF puts the user it authenticates on the same request).
+INSTALLED_APPS = [*INSTALLED_APPS, "simple_history"]
+MIDDLEWARE = [
+    *MIDDLEWARE[: MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1],
+    "simple_history.middleware.HistoryRequestMiddleware",
+    *MIDDLEWARE[MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1 :],
+]
+# The history is a record, not an undo button: no page puts an old version back (it would skip the services' rules).
+SIMPLE_HISTORY_REVERT_DISABLED = True
