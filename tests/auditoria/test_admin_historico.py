@@ -375,3 +375,15 @@ def test_registro_mais_antigo_da_pagina_e_comparado_com_o_da_pagina_seguinte(cli
         ["Execuções simultâneas (máx.): 2 → 3"],
     ]
     assert [r["mudancas"] for r in segunda] == [["Execuções simultâneas (máx.): 1 → 2"], []]
+
+
+def test_historico_de_cliente_excluido_continua_no_endereco_dele(client, admin_user):
+    cliente = ClienteFactory(razao_social="Excluída Ltda")
+    pk = cliente.pk
+    client.force_login(admin_user)
+
+    assert client.post(url(Cliente, "delete", pk), {"post": "yes"}).status_code == 302
+
+    exclusao, criacao = registros(client.get(url(Cliente, "history", pk)))
+    assert exclusao["acao"] == "Exclusão" and admin_user.email in exclusao["quem"]
+    assert "Cadastro excluído." in exclusao["texto"]
