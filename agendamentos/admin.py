@@ -32,6 +32,7 @@ from brm.common.admin import (
     badge,
     badge_status,
 )
+from brm.common.admin_auditoria import AuditoriaAdminMixin
 from brm.common.errors import ErroDeNegocio
 from brm.common.formatacao import formatar_deslocamento, formatar_instante
 
@@ -103,7 +104,7 @@ class AgendamentoExecucaoInline(SituacaoErroMixin, HistoricoInline):
 
 
 @admin.register(Agendamento)
-class AgendamentoAdmin(admin.ModelAdmin):
+class AgendamentoAdmin(AuditoriaAdminMixin, admin.ModelAdmin):
     form = AgendamentoForm
     list_display = (
         "nome",

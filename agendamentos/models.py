@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from brm.common.auditoria import HistoricoAuditado
 from brm.common.errors import ErroDeNegocio
 from brm.common.models import BaseModel
 
@@ -44,6 +45,19 @@ class Agendamento(BaseModel):
         blank=True,
         editable=False,
         related_name="agendamento",
+    )
+
+    # What people set; the run counters and dates are written by the task (with queryset updates) and the beat
+    # link by the sync service: those are not changes anybody made.
+    history = HistoricoAuditado(
+        fora_do_historico=(
+            "proxima_execucao",
+            "ultima_execucao",
+            "total_execucoes",
+            "total_sucessos",
+            "total_falhas",
+            "periodic_task",
+        )
     )
 
     class Meta:

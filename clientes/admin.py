@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from brm.common.admin import BuscaCNPJMixin, SegredosOcultosMixin, adotar_linha_salva, trocar_campos
+from brm.common.admin_auditoria import AuditoriaAdminMixin
 from brm.common.errors import ErroDeNegocio
 from brm.common.fields import LIMPAR_SEGREDO
 
@@ -11,7 +12,7 @@ from .services import CAMPOS, cliente_atualizar, cliente_criar, cliente_excluir
 
 
 @admin.register(Cliente)
-class ClienteAdmin(BuscaCNPJMixin, SegredosOcultosMixin, admin.ModelAdmin):
+class ClienteAdmin(BuscaCNPJMixin, SegredosOcultosMixin, AuditoriaAdminMixin, admin.ModelAdmin):
     """Clients, saved and deleted through the same services as the API: one set of rules for both."""
 
     list_display = ("razao_social", "cnpj_formatado", "operadora", "conta", "unidade", "ativo")

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from brm.common.auditoria import HistoricoAuditado
 from brm.common.fields import CNPJField, EncryptedTextField, cnpj_formatar
 from brm.common.models import BaseModel
 
@@ -36,6 +37,9 @@ class Cliente(BaseModel):
         "mais curto, vale o último dia.",
     )
     ativo = models.BooleanField("ativo", default=True)
+
+    # The portal password (encrypted) is not copied: a change to it is recorded by name only.
+    history = HistoricoAuditado()
 
     class Meta:
         verbose_name = "cliente"

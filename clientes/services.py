@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from brm.common.auditoria import com_autor
 from brm.common.errors import ErroDeNegocio
 from brm.common.validacao import modelo_validar
 from brm.usuarios.models import Usuario
@@ -55,6 +56,7 @@ def _aplicar(cliente: Cliente, campos: dict[str, Any], *, limpar_senha_portal: b
     modelo_validar(cliente)
 
 
+@com_autor
 @transaction.atomic
 def cliente_criar(*, por: Usuario | None, limpar_senha_portal: bool = False, **campos: Any) -> Cliente:
     _exigir_permissao(por, "add", "cadastrar")
@@ -64,6 +66,7 @@ def cliente_criar(*, por: Usuario | None, limpar_senha_portal: bool = False, **c
     return cliente
 
 
+@com_autor
 @transaction.atomic
 def cliente_atualizar(
     *, cliente: Cliente, por: Usuario | None, limpar_senha_portal: bool = False, **campos: Any
@@ -75,6 +78,7 @@ def cliente_atualizar(
     return cliente
 
 
+@com_autor
 @transaction.atomic
 def cliente_excluir(*, cliente: Cliente, por: Usuario | None) -> None:
     """Delete a client without processes; one with processes is kept (deactivate it instead)."""

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.db import models
 
+from brm.common.admin_auditoria import AuditoriaAdminMixin
+
 from .models import Operadora
 from .selectors import operadoras_com_clientes_ativos
 
 
 @admin.register(Operadora)
-class OperadoraAdmin(admin.ModelAdmin):
+class OperadoraAdmin(AuditoriaAdminMixin, admin.ModelAdmin):
     list_display = (
         "nome",
         "codigo",

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from brm.common.auditoria import HistoricoAuditado
 from brm.common.models import BaseModel
 
 
@@ -45,6 +46,8 @@ class Operadora(BaseModel):
         "aponta como atrasada a fatura que ainda aguarda download. Cada cliente pode ter o seu dia.",
     )
     ativa = models.BooleanField("ativa", default=True)
+
+    history = HistoricoAuditado()
 
     class Meta:
         verbose_name = "operadora"

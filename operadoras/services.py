@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from brm.common.auditoria import com_autor
 from brm.common.errors import ErroDeNegocio
 from brm.common.validacao import modelo_validar
 from brm.usuarios.models import Usuario
@@ -37,6 +38,7 @@ def _aplicar(operadora: Operadora, campos: dict[str, Any]) -> None:
     modelo_validar(operadora)
 
 
+@com_autor
 @transaction.atomic
 def operadora_criar(*, por: Usuario | None, **campos: Any) -> Operadora:
     _exigir_permissao(por, "add", "cadastrar")
@@ -46,6 +48,7 @@ def operadora_criar(*, por: Usuario | None, **campos: Any) -> Operadora:
     return operadora
 
 
+@com_autor
 @transaction.atomic
 def operadora_atualizar(*, operadora: Operadora, por: Usuario | None, **campos: Any) -> Operadora:
     _exigir_permissao(por, "change", "alterar")
@@ -54,6 +57,7 @@ def operadora_atualizar(*, operadora: Operadora, por: Usuario | None, **campos: 
     return operadora
 
 
+@com_autor
 @transaction.atomic
 def operadora_excluir(*, operadora: Operadora, por: Usuario | None) -> None:
     """Delete an operator that has no clients; one with clients is kept (deactivate it instead)."""

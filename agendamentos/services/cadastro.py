@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from brm.common.auditoria import com_autor
 from brm.common.errors import ErroDeNegocio
 from brm.usuarios.models import Usuario
 
@@ -105,6 +106,7 @@ def agendamento_validar(
 # Writes -----------------------------------------------------------------------------------------------------
 
 
+@com_autor
 @transaction.atomic
 def agendamento_criar(
     *,
@@ -129,6 +131,7 @@ def agendamento_criar(
     return agendamento_sincronizar(agendamento=agendamento)
 
 
+@com_autor
 @transaction.atomic
 def agendamento_atualizar(*, agendamento: Agendamento, por: Usuario | None, **campos: Any) -> Agendamento:
     """Change some of `nome`, `tipo`, `expressao_cron`, `fuso_horario`, `parametros`, `ativo`, then sync beat."""
@@ -157,6 +160,7 @@ def agendamento_desativar(*, agendamento: Agendamento, por: Usuario | None) -> A
     return agendamento_atualizar(agendamento=agendamento, por=por, ativo=False)
 
 
+@com_autor
 @transaction.atomic
 def agendamento_excluir(*, agendamento: Agendamento, por: Usuario | None) -> None:
     """Delete the schedule, its run history and its beat task."""

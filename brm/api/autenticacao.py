@@ -19,6 +19,11 @@ from .services import CLAIM_SESSAO, PREFIXO_TOKEN, token_de_servico_registrar_us
 CABECALHO_401 = 'Bearer realm="api"'
 
 
+def _anotar_credencial(request, credencial: str) -> None:
+    # The audit trail reads it from Django's request (brm/common/auditoria.py): the origin of a change.
+    request._request.brm_credencial = credencial
+
+
 class AutenticacaoPorTokenDeServico(BaseAuthentication):
     """`Authorization: Bearer brm_…`: a system's key, created by an admin (see `TokenDeServico`)."""
 
@@ -34,6 +39,7 @@ class AutenticacaoPorTokenDeServico(BaseAuthentication):
                 "A conta deste token de serviço está desativada.", code="conta_inativa"
             )
         token_de_servico_registrar_uso(token=token)
+        _anotar_credencial(request, f"chave de serviço {token.prefixo}…")
         return token.usuario, token
 
     def authenticate_header(self, request) -> str:
@@ -75,12 +81,24 @@ class AutenticacaoJWT(JWTAuthentication):
             )
         return usuario
 
+    def authenticate(self, request):
+        resultado = super().authenticate(request)
+        if resultado is not None:
+            _anotar_credencial(request, "JWT")
+        return resultado
+
     def authenticate_header(self, request) -> str:
         return CABECALHO_401
 
 
 class AutenticacaoPorSessao(SessionAuthentication):
     """The pages' own calls, with the session cookie and the CSRF token Django already checks for forms."""
+
+    def authenticate(self, request):
+        resultado = super().authenticate(request)
+        if resultado is not None:
+            _anotar_credencial(request, "sessão")
+        return resultado
 
     def enforce_csrf(self, request):
         try:

@@ -9,7 +9,7 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, _build_apps_from_settings
 from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
 from django.http import Http404
@@ -40,8 +40,10 @@ class AdaptadorSocial(DefaultSocialAccountAdapter):
 
     def list_apps(self, request, provider=None, client_id=None):
         # Only the apps the settings configure (BRM_SSO_*): a SocialApp row added to the database would open a
-        # way in that no deploy reviewed.
-        return [app for app in super().list_apps(request, provider=provider, client_id=client_id) if app.pk is None]
+        # way in that no deploy reviewed. Read from the settings alone (allauth's own blend of both sources, in
+        # the pinned version), so the login page asks the database nothing for its buttons.
+        apps = _build_apps_from_settings(provider=provider, client_id=client_id)
+        return [app for apps_do_provedor in apps.values() for app in apps_do_provedor]
 
     def get_app(self, request, provider, client_id=None):
         # A provider that is not configured has no address (404), rather than allauth's DoesNotExist (500).

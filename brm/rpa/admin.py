@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from brm.common.admin import SegredosOcultosMixin
+from brm.common.admin_auditoria import AuditoriaAdminMixin
 
 from .models import ConfiguracaoRPA
 from .selectors import configuracao_rpa_obter
@@ -15,7 +16,7 @@ from .services import configuracao_rpa_testar_conexao
 
 
 @admin.register(ConfiguracaoRPA)
-class ConfiguracaoRPAAdmin(SegredosOcultosMixin, admin.ModelAdmin):
+class ConfiguracaoRPAAdmin(SegredosOcultosMixin, AuditoriaAdminMixin, admin.ModelAdmin):
     campos_secretos = {"token": "token global"}
     # The robot API usually lives at a bare address on the internal network (http://191.252.218.230:8000).
     formfield_overrides = {models.URLField: {"assume_scheme": "http"}}

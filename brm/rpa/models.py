@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from brm.common.auditoria import HistoricoAuditado
 from brm.common.fields import EncryptedTextField
 from brm.common.models import BaseModel
 
@@ -68,6 +69,9 @@ class ConfiguracaoRPA(BaseModel):
         help_text="Só se o robô oferecer cancelamento (não faz parte do contrato): o caminho do POST, com "
         "{job_id}, por exemplo /jobs/{job_id}/cancelar. Em branco, cancelar só para o acompanhamento no BRM.",
     )
+
+    # The token (encrypted) is not copied: a change to it is recorded by name only.
+    history = HistoricoAuditado()
 
     class Meta:
         verbose_name = "configuração dos robôs"

@@ -104,6 +104,8 @@ THIRD_PARTY_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.openid_connect",
+    # The audit trail of operators, clients, users, schedules, the robot configuration and webhooks.
+    "simple_history",
 ]
 LOCAL_APPS = [
     "brm.common",
@@ -166,6 +168,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives the audit trail the request's user (DRF puts the user it authenticates on the same request).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-allauth's (SSO) request context.
@@ -560,3 +564,10 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 # Django's default, said here: other sites get no Referer; this one does, and its HTTPS CSRF check needs it.
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Audit trail (django-simple-history, docs/auditoria.md)
+# ------------------------------------------------------------------------------
+# https://django-simple-history.readthedocs.io/. Changes to operators, clients, users, schedules, the robot
+# configuration and webhooks keep who, when and what (brm/common/auditoria.py). The history is a record, not an
+# undo button: no page puts an old version back (it would skip the services' rules).
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from brm.common.admin import SegredosOcultosMixin
+from brm.common.admin_auditoria import AuditoriaAdminMixin
 
 from .forms import UsuarioAlteracaoForm, UsuarioCriacaoForm
 from .models import Usuario
@@ -9,7 +10,7 @@ from .services import usuario_definir_papel
 
 
 @admin.register(Usuario)
-class UsuarioAdmin(SegredosOcultosMixin, UserAdmin):
+class UsuarioAdmin(SegredosOcultosMixin, AuditoriaAdminMixin, UserAdmin):
     form = UsuarioAlteracaoForm
     add_form = UsuarioCriacaoForm
     # The plain change form: Django's user add template speaks of a username, which we do not have.

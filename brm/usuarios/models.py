@@ -3,10 +3,13 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models, transaction
 from django.utils import timezone
 
+from brm.common.auditoria import HistoricoAuditado
 from brm.common.fields import EncryptedTextField
 from brm.common.models import BaseModel
 
 from .papeis import grupo_do_papel_aplicar
+
+ORIGEM_RECODIFICACAO = "senha recodificada ao entrar (a mesma senha, com o algoritmo atual)"
 
 
 class UsuarioManager(BaseUserManager):
@@ -59,6 +62,14 @@ class Usuario(BaseModel, AbstractBaseUser, PermissionsMixin):
     )
 
     objects = UsuarioManager()
+    # The role (`papel`) is recorded here; the group follows it. The password hash and the personal token are
+    # secrets: a change to them is recorded by name only. A sign-in writes only `last_login`: no history row.
+    # Django saves the password alone only when it re-hashes it at sign-in (a newer hasher or more iterations).
+    history = HistoricoAuditado(
+        segredos=("password",),
+        fora_do_historico=("last_login",),
+        origem_quando_so={"password": ORIGEM_RECODIFICACAO},
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

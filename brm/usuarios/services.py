@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from brm.common.auditoria import com_autor
 from brm.common.errors import ErroDeNegocio
 from brm.common.validacao import MENSAGEM_CAMPOS, erros_por_campo
 
@@ -34,6 +35,7 @@ def _exigir_superusuario_para(por: Usuario | None, usuario: Usuario) -> None:
         raise ErroDeNegocio("Só um superusuário altera a conta de outro superusuário.", codigo=ErroDeNegocio.PERMISSAO)
 
 
+@com_autor
 @transaction.atomic
 def usuario_definir_papel(*, usuario: Usuario, papel: str, por: Usuario | None = None) -> Usuario:
     """Make the user's groups exactly the group of `papel`."""
@@ -48,6 +50,7 @@ def usuario_definir_papel(*, usuario: Usuario, papel: str, por: Usuario | None =
     return usuario
 
 
+@com_autor
 def usuario_criar(
     *,
     email: str,
@@ -90,6 +93,7 @@ def usuario_criar(
         raise _invalido({"email": ["Já existe um usuário com este e-mail."]}) from erro
 
 
+@com_autor
 @transaction.atomic
 def usuario_atualizar(*, usuario: Usuario, por: Usuario | None, **campos: Any) -> Usuario:
     """Change some of `nome`, `papel`, `is_active`; the role goes through `usuario_definir_papel`.

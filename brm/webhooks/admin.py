@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from brm.common.admin import HistoricoInline, SituacaoErroMixin, SomenteLeituraMixin, aplicar_em_lote, badge, truncar
+from brm.common.admin_auditoria import AuditoriaAdminMixin
 from brm.common.errors import ErroDeNegocio
 
 from .models import EVENTOS_ASSINAVEIS, EntregaWebhook, TentativaEntrega, Webhook
@@ -72,7 +73,7 @@ class EntregasRecentesInline(HistoricoInline):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(AuditoriaAdminMixin, admin.ModelAdmin):
     """Receivers of events. The secret is shown once, when the webhook is created or its secret renewed."""
 
     form = WebhookForm

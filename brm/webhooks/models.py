@@ -4,6 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import models
 
+from brm.common.auditoria import HistoricoAuditado
 from brm.common.fields import EncryptedTextField
 from brm.common.models import BaseModel
 
@@ -50,6 +51,9 @@ class Webhook(BaseModel):
         related_name="+",
         editable=False,
     )
+
+    # The secret (encrypted) is not copied: renewing it is recorded by name only.
+    history = HistoricoAuditado()
 
     class Meta:
         verbose_name = "webhook"

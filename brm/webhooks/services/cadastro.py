@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from brm.common import tarefas
+from brm.common.auditoria import com_autor
 from brm.common.errors import ErroDeNegocio
 from brm.common.validacao import modelo_validar
 from brm.usuarios.models import Usuario
@@ -29,6 +30,7 @@ def _segredo_gerar() -> str:
     return PREFIXO_SEGREDO + secrets.token_urlsafe(32)
 
 
+@com_autor
 @transaction.atomic
 def webhook_criar(
     *, nome: str, url: str, eventos: list[str], ativo: bool = True, por: Usuario | None
@@ -45,6 +47,7 @@ def webhook_criar(
     return webhook, segredo
 
 
+@com_autor
 @transaction.atomic
 def webhook_alterar(*, webhook: Webhook, por: Usuario | None, **campos) -> Webhook:
     """Change the name, address, events or whether it is active; the secret changes only by renewing it."""
@@ -62,6 +65,7 @@ def webhook_alterar(*, webhook: Webhook, por: Usuario | None, **campos) -> Webho
     return webhook
 
 
+@com_autor
 @transaction.atomic
 def webhook_segredo_renovar(*, webhook: Webhook, por: Usuario | None) -> str:
     """A new secret for the webhook, returned to be shown once; calls from now on are signed with it."""
