@@ -46,11 +46,8 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_HTTPONLY = True
 
 # collectstatic writes each file under a name with its hash (cached for a year by browsers and proxies) and its
-# gzip and Brotli copies; whitenoise serves them. A name missing from the manifest (a process started without
-# collectstatic, a file renamed) keeps its plain name instead of failing the page: an error page must never turn
-# into a 500 because of a stylesheet.
+# gzip and Brotli copies; whitenoise serves them. A template naming a file that does not exist fails at once.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_MANIFEST_STRICT = False

@@ -12,6 +12,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from tests.integracao.conftest import Processos
+from tests.test_estaticos import coletados  # noqa: F401 (the fixture)
 
 PRAZO_DA_RESPOSTA = 10
 HOST_POR_IP = {"Host": "10.20.30.40:8000"}
@@ -27,7 +28,7 @@ def banco_mudo():
 
 
 @pytest.fixture
-def web_de_producao(tmp_path, banco_mudo, redis_real):
+def web_de_producao(tmp_path, banco_mudo, redis_real, coletados):  # noqa: F811
     processos = Processos(tmp_path)
     processos.ambiente.update(
         {
@@ -37,6 +38,8 @@ def web_de_producao(tmp_path, banco_mudo, redis_real):
             "DATABASE_URL": f"postgres://brm:senha-do-banco@127.0.0.1:{banco_mudo}/brm",
             "DJANGO_ALLOWED_HOSTS": "brm.exemplo.com.br",
             "BRM_PRONTIDAO_CACHE_SEGUNDOS": "0",
+            # The pages' templates name static files through production's manifest, as after the image's build.
+            "DJANGO_STATIC_ROOT": str(coletados),
         }
     )
     # Production's default: the psycopg pool, which would wait 30 s for a connection.
