@@ -1,5 +1,6 @@
 """Production settings: PostgreSQL, real secrets, no defaults for anything secret."""
 
+from brm.common.registro import configuracao_de_registro
 from brm.configuracao import ConfiguracaoInvalida, chaves_fernet_validar
 
 from .base import *  # noqa: F403
@@ -26,3 +27,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Logs
+# ------------------------------------------------------------------------------
+# JSON lines with one access line per request (docs/registros.md); `BRM_LOG_FORMATO=texto` for a terminal.
+BRM_LOG_FORMATO = env("BRM_LOG_FORMATO", default="json")
+BRM_LOG_REQUISICOES = env.bool("BRM_LOG_REQUISICOES", default=True)
+LOGGING = configuracao_de_registro(formato=BRM_LOG_FORMATO, nivel=env("DJANGO_LOG_LEVEL", default="INFO"))
