@@ -1,11 +1,16 @@
-"""What the redaction masks in log lines, what it leaves alone."""
+"""What the redaction masks in log lines and Sentry events, what it leaves alone, and messages that no longer carry
+a secret at their source."""
 
 import base64
 from urllib.parse import quote
 
 import pytest
+import requests
+from django.views.debug import SafeExceptionReporterFilter
 
 from brm.common.redacao import MASCARA, limpar, redigir, url_sem_credenciais
+from brm.rpa.api_robos import ApiRobos, ErroRPA
+from tests.conftest import porta_fechada
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwidXNlcl9pZCI6MX0."
@@ -89,3 +94,45 @@ def test_limpar_mascara_chaves_sensiveis_em_qualquer_profundidade():
 def test_url_sem_credenciais():
     assert url_sem_credenciais("https://robo:s3nha@rpa.exemplo.com:8443/api") == "https://rpa.exemplo.com:8443/api"
     assert url_sem_credenciais("http://127.0.0.1:8765") == "http://127.0.0.1:8765"
+
+
+# At the source -------------------------------------------------------------------------------------------------
+
+
+def test_erro_da_api_de_robos_nao_mostra_usuario_e_senha_do_endereco():
+    api = ApiRobos(url_base=f"http://robo:s3nha-da-url@127.0.0.1:{porta_fechada()}", token="t", timeout=1)
+
+    with pytest.raises(ErroRPA) as erro:
+        api.job("x")
+
+    assert "s3nha-da-url" not in erro.value.mensagem and "robo:" not in erro.value.mensagem
+    assert "http://127.0.0.1:" in erro.value.mensagem
+
+
+def test_erro_de_entrega_de_webhook_nao_mostra_caminho_nem_query_do_destino():
+    from brm.webhooks.services.entrega import _motivo
+
+    url = f"http://127.0.0.1:{porta_fechada()}/hooks/chave-secreta-no-caminho?token=tok-na-query"
+    try:
+        requests.post(url, timeout=1)
+    except requests.RequestException as exc:
+        erro = exc
+    else:  # pragma: no cover - nothing listens on that port
+        pytest.fail("a porta deveria estar fechada")
+
+    motivo = _motivo(erro, url)
+
+    assert "chave-secreta-no-caminho" not in motivo and "tok-na-query" not in motivo
+    assert "127.0.0.1" in motivo
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("caminho", "campo"),
+    [("/api/v1/auth/token/", "password"), ("/api/v1/auth/token/renovar/", "refresh"), ("/admin/login/", "password")],
+)
+def test_relatorio_de_erro_do_django_esconde_senha_e_token_de_renovacao(client, caminho, campo):
+    resposta = client.post(caminho, {"email": "a@b.c", "username": "a@b.c", campo: "segredo-do-formulario"})
+
+    parametros = SafeExceptionReporterFilter().get_post_parameters(resposta.wsgi_request)
+    assert parametros[campo] == SafeExceptionReporterFilter.cleansed_substitute
