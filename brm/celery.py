@@ -3,7 +3,7 @@
 import logging
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brm.settings.local")
 
@@ -51,3 +51,40 @@ for _nome in REGISTROS_DO_CELERY:
     _registro = logging.getLogger(_nome)
     if not any(isinstance(filtro, RotinaEmDebug) for filtro in _registro.filters):
         _registro.addFilter(RotinaEmDebug())
+
+
+# Logs: the worker and beat write with Django's LOGGING (JSON lines in production, docs/registros.md) instead of
+# Celery's own handlers, and each line of a task names it.
+@signals.setup_logging.connect
+def _registro_do_django(loglevel=None, **kwargs) -> None:
+    """Celery configures no logging of its own when this signal has a receiver: Django's LOGGING is applied, at the
+    level given by `--loglevel`."""
+    from django.conf import settings
+    from django.utils.log import configure_logging
+
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
+
+
+@signals.celeryd_init.connect
+def _sem_faixa_em_json(instance=None, **kwargs) -> None:
+    # The start-up banner is printed, not logged: in JSON it would be the only lines that are not JSON.
+    from django.conf import settings
+
+    if instance is not None and settings.BRM_LOG_FORMATO == "json":
+        instance.quiet = True
+
+
+@signals.task_prerun.connect
+def _tarefa_comeca(task_id=None, task=None, **kwargs) -> None:
+    from brm.common.registro import tarefa_iniciar
+
+    tarefa_iniciar(tarefa_id=task_id, nome=task.name)
+
+
+@signals.task_postrun.connect
+def _tarefa_termina(task_id=None, **kwargs) -> None:
+    from brm.common.registro import tarefa_encerrar
+
+    tarefa_encerrar(tarefa_id=task_id)

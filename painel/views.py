@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
 from brm.common.errors import ErroDeNegocio
@@ -110,6 +111,8 @@ def reexecutar(request, pk):
     return redirect(_url_painel(competencia))
 
 
+# The admin's login marks the password itself; marked here too, for an error before it runs.
+@sensitive_post_parameters("password")
 def entrar(request):
     """The admin's login page. With no `next`, the person lands on the painel instead of the admin's app list;
     someone already signed in who opens it goes straight there."""

@@ -5,6 +5,8 @@ Services queue these by name (`processos.services.filas`); nothing here is impor
 
 from celery import shared_task
 
+from brm.common.registro import contexto_execucao
+
 from .services import execucao_enviar, execucoes_acompanhar_ciclo, execucoes_despachar
 from .services.filas import TAREFA_ACOMPANHAR, TAREFA_DESPACHAR, TAREFA_ENVIAR
 
@@ -26,7 +28,8 @@ def despachar_execucoes() -> int:
 # idempotency key makes that safe), instead of Redis redelivering this message blindly.
 @shared_task(name=TAREFA_ENVIAR, acks_late=False, soft_time_limit=LIMITE_SUAVE, time_limit=LIMITE)
 def enviar_execucao(execucao_id: str) -> None:
-    execucao_enviar(execucao_id=execucao_id)
+    with contexto_execucao(execucao_id):
+        execucao_enviar(execucao_id=execucao_id)
 
 
 # Not acks_late either: beat queues a poll every two seconds anyway, and an unacknowledged message that Redis

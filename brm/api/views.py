@@ -1,6 +1,8 @@
 """Signing in and out of the API, and who the caller is (`me`)."""
 
 from django.contrib.auth import authenticate
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -46,6 +48,8 @@ _Tokens = inline_serializer(
 )
 
 
+# Django's error reports (and any handler that prints a request's POST) show these fields as stars.
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class EntrarApi(SemAutenticacaoPrevia, APIView):
     """E-mail and password in, a pair of tokens out."""
 
@@ -85,6 +89,7 @@ class EntrarApi(SemAutenticacaoPrevia, APIView):
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
+@method_decorator(sensitive_post_parameters("refresh"), name="dispatch")
 class RenovarApi(SemAutenticacaoPrevia, APIView):
     """A refresh token in, a new pair out; the one sent is blacklisted (rotation)."""
 
@@ -118,6 +123,7 @@ class RenovarApi(SemAutenticacaoPrevia, APIView):
         return Response(serializer.validated_data)
 
 
+@method_decorator(sensitive_post_parameters("refresh"), name="dispatch")
 class SairApi(APIView):
     """Sign out: the refresh token and every access token of the same sign-in stop working."""
 

@@ -20,6 +20,7 @@ Here the ids decide, not the arrival order:
 """
 
 import asyncio
+import contextvars
 import json
 import logging
 import random
@@ -75,7 +76,11 @@ class GerenciadorDeOuvintes(ListenerManager):
         loop = asyncio.get_running_loop()
         with self.lock:
             if self._tarefa is None or self._tarefa.done() or self._tarefa.get_loop() is not loop:
-                self._tarefa = loop.create_task(self._ouvir(), name="eventos: ouvinte do Redis")
+                # A context of its own: the listener serves every stream of the process, and its lines must not
+                # carry the request id of the stream that happened to start it.
+                self._tarefa = loop.create_task(
+                    self._ouvir(), name="eventos: ouvinte do Redis", context=contextvars.Context()
+                )
 
     async def _ouvir(self) -> None:
         from redis.asyncio import Redis

@@ -15,6 +15,7 @@ import requests
 import urllib3
 from django.utils.dateparse import parse_datetime
 
+from brm.common.redacao import url_sem_credenciais
 from brm.common.texto import texto_seguro
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,8 @@ class LinhaLog:
 class ApiRobos:
     def __init__(self, *, url_base: str, token: str, timeout: float = 15.0, sessao: requests.Session | None = None):
         self.url_base = url_base.rstrip("/")
+        # What the messages say: they are stored on executions, shown to people and logged.
+        self.endereco = url_sem_credenciais(self.url_base)
         self.token = token
         # Connecting should be quick; reading may wait for a busy robot, but never forever.
         self.timeout = (min(5.0, timeout), timeout)
@@ -176,7 +179,9 @@ class ApiRobos:
         # The contract gives a path on the same API; an absolute URL is accepted only on the same address.
         caminho = url[len(self.url_base) :] if url.startswith(self.url_base) else url
         if not caminho.startswith("/"):
-            raise ErroRPA(f"O robô indicou um arquivo fora da API de robôs: {url}", transitorio=False)
+            raise ErroRPA(
+                f"O robô indicou um arquivo fora da API de robôs: {url_sem_credenciais(url)}", transitorio=False
+            )
         resposta = self._chamar("GET", caminho, esperado=(200,), stream=True)
         resumo, partes, tamanho = hashlib.sha256(), [], 0
         for bloco in resposta.iter_content(64 * 1024):
@@ -210,15 +215,15 @@ class ApiRobos:
         except (requests.ConnectTimeout, requests.ConnectionError) as exc:
             if _nao_conectou(exc):
                 raise ErroRPA(
-                    f"Não foi possível conectar à API de robôs em {self.url_base}; será tentado de novo.",
+                    f"Não foi possível conectar à API de robôs em {self.endereco}; será tentado de novo.",
                     transitorio=True,
                 ) from exc
             raise ErroRPA(
-                f"A API de robôs em {self.url_base} fechou a conexão sem responder.", transitorio=True, incerto=True
+                f"A API de robôs em {self.endereco} fechou a conexão sem responder.", transitorio=True, incerto=True
             ) from exc
         except requests.Timeout as exc:
             raise ErroRPA(
-                f"A API de robôs em {self.url_base} não respondeu a tempo.", transitorio=True, incerto=True
+                f"A API de robôs em {self.endereco} não respondeu a tempo.", transitorio=True, incerto=True
             ) from exc
         except requests.RequestException as exc:
             raise ErroRPA(f"Falha ao chamar a API de robôs: {exc}", transitorio=True, incerto=True) from exc

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import requests
 
+from brm.common.redacao import url_sem_credenciais
+
 from .api_robos import ErroRPA, JobNaoEncontrado
 from .models import ConfiguracaoRPA
 from .selectors import api_robos_obter
@@ -37,7 +39,8 @@ def configuracao_rpa_testar_conexao(
     cliente = api_robos_obter(configuracao=configuracao)
     if timeout_segundos is not None:
         cliente.timeout = (timeout_segundos, timeout_segundos)
-    url = cliente.url_base
+    # Shown to the admin and logged: an address with a user and password in it is shown without them.
+    url = url_sem_credenciais(cliente.url_base)
     respostas: list[requests.Response] = []
     with requests.Session() as sessao:
         # A session of its own: the time measured includes opening the connection, and the hook below

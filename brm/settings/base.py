@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 
+from brm.common.registro import configuracao_de_registro
 from brm.configuracao import ConfiguracaoInvalida, chaves_fernet_validar
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -163,6 +164,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header of every page; static files, answered above, carry none.
     "csp.middleware.CSPMiddleware",
+    # The request id of every log line and of the X-Request-ID header (brm/common/middleware.py).
+    "brm.common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -228,15 +231,12 @@ BRM_DEMO_PERMITIDO = False
 
 # Logging
 # ------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"simples": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simples"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # django-eventstream says "added listener" for every page that opens a live stream.
-    "loggers": {"django_eventstream": {"level": "WARNING"}},
-}
+# `texto` for a terminal, `json` (one object per line) where logs are collected; each line names the request
+# (`request_id`), the robot execution and the Celery task it belongs to, and secrets are masked (docs/registros.md).
+BRM_LOG_FORMATO = env("BRM_LOG_FORMATO", default="texto")
+# One line per web request (method, path, status, duration): production's access log, with the request id.
+BRM_LOG_REQUISICOES = env.bool("BRM_LOG_REQUISICOES", default=False)
+LOGGING = configuracao_de_registro(formato=BRM_LOG_FORMATO, nivel=env("DJANGO_LOG_LEVEL", default="INFO"))
 
 # Robot API (first values of ConfiguracaoRPA; admins edit them afterwards)
 # ------------------------------------------------------------------------------
@@ -278,6 +278,8 @@ CELERY_TASK_ROUTES = filas_celery(CELERY_TASK_DEFAULT_QUEUE)
 # State lives in our own tables (Execucao, AgendamentoExecucao): no result backend.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Logging is Django's LOGGING in workers and beat too (brm/celery.py), so their lines have the same format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 # acks_late is switched on per task, only where running twice is harmless.
@@ -516,8 +518,6 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 # What allauth counts a client's address by, as everywhere else here.
 ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
-# axes announces its settings at every start; its failures and lockouts (WARNING) still show.
-LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}
 
 # Static files and the CSP (whitenoise, django-csp; docs/seguranca.md)
 # ------------------------------------------------------------------------------

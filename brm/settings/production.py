@@ -1,5 +1,7 @@
 """Production settings: PostgreSQL, real secrets, no defaults for anything secret."""
 
+from brm.common.registro import configuracao_de_registro
+from brm.common.sentry import sentry_iniciar
 from brm.configuracao import ConfiguracaoInvalida, chaves_fernet_validar
 
 from .base import *  # noqa: F403
@@ -30,6 +32,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Rotating the secret key: the new one in DJANGO_SECRET_KEY, the old ones here until the sessions and password
 # reset links they signed have expired (docs/implantacao.md).
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
 # HTTPS and static files (docs/seguranca.md)
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/; `manage.py check --deploy` finds nothing to warn.
@@ -51,3 +54,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Logs and error reports
+# ------------------------------------------------------------------------------
+# JSON lines with one access line per request (docs/registros.md); `BRM_LOG_FORMATO=texto` for a terminal.
+BRM_LOG_FORMATO = env("BRM_LOG_FORMATO", default="json")
+BRM_LOG_REQUISICOES = env.bool("BRM_LOG_REQUISICOES", default=True)
+LOGGING = configuracao_de_registro(formato=BRM_LOG_FORMATO, nivel=env("DJANGO_LOG_LEVEL", default="INFO"))
+# Sentry only when SENTRY_DSN is set: no personal data, no request bodies, secrets masked (brm/common/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+sentry_iniciar(
+    dsn=SENTRY_DSN,
+    ambiente=env("SENTRY_ENVIRONMENT", default="producao"),
+    versao=env("SENTRY_RELEASE", default=""),
+    taxa_traces=env("SENTRY_TRACES_SAMPLE_RATE", default="0"),
+)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from django.db import transaction
 from django.utils import timezone
 
+from brm.common.registro import contexto_execucao
 from brm.rpa.api_robos import ErroRPA, JobNaoEncontrado
 from brm.rpa.models import ConfiguracaoRPA
 from brm.rpa.selectors import configuracao_rpa_obter
@@ -101,7 +102,9 @@ def execucoes_acompanhar(*, configuracao: ConfiguracaoRPA | None = None) -> Resu
     execucoes = list(em_execucao.order_by("enviado_em"))
     resultado.acompanhadas = len(execucoes)
     for execucao in execucoes:
-        fim = _acompanhar_item(execucao, configuracao, limite, resultado)
+        # Each job's lines (its end, its failure, a robot that did not answer) name it in the logs.
+        with contexto_execucao(execucao.pk):
+            fim = _acompanhar_item(execucao, configuracao, limite, resultado)
         if fim == E.SUCESSO:
             resultado.concluidas += 1
         elif fim == E.FALHA:
@@ -146,42 +149,51 @@ def _acompanhar_deixadas(configuracao: ConfiguracaoRPA, agora: dt.datetime) -> N
         "processo__cliente__operadora", "solicitado_por"
     )
     for execucao in deixadas:
-        desde = execucao.finalizado_em or execucao.enviado_em or execucao.criado_em
-        if desde + teto <= agora:
-            _liberar_por_teto(execucao, configuracao)
-            continue
-        if not execucao.job_id or (execucao.robo_consultado_em and execucao.robo_consultado_em > agora - ritmo):
-            continue
-        try:
-            estado = api_da_execucao(execucao, configuracao).job(execucao.job_id)
-        except JobNaoEncontrado:
-            execucao_liberar_robo_e_despachar(
-                execucao, "O robô não conhece mais o trabalho: a vaga foi liberada.", robo_consultado_em=agora
-            )
-            continue
-        except ErroRPA as erro:
-            logger.warning("Execução %s: não foi possível perguntar ao robô pelo trabalho: %s", execucao.pk, erro)
-            Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
-            continue
-        if estado.final:
-            execucao_liberar_robo_e_despachar(
-                execucao,
-                f"O robô terminou o trabalho ({estado.status}): a vaga foi liberada.",
-                robo_consultado_em=agora,
-            )
-        else:
-            Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
+        with contexto_execucao(execucao.pk):
+            _acompanhar_deixada(execucao, configuracao, agora, teto, ritmo)
     # A send that never got an answer: after the ceiling a person must look at the robot before running it again.
     sem_resposta = Execucao.objects.filter(status=E.ENVIANDO, envio_incerto=True, enviado_em__lte=agora - teto)
     for execucao in sem_resposta:
-        execucao_falhar_e_despachar(
-            execucao,
-            f"O robô não confirmou nem negou o trabalho em {_duracao(int(teto.total_seconds()))} de novas "
-            "tentativas; a vaga foi liberada. Confira no robô se o trabalho existe antes de reexecutar.",
-            codigo="SEM_RESPOSTA",
-            de=E.ENVIANDO,
-            envio_incerto=False,
+        with contexto_execucao(execucao.pk):
+            execucao_falhar_e_despachar(
+                execucao,
+                f"O robô não confirmou nem negou o trabalho em {_duracao(int(teto.total_seconds()))} de novas "
+                "tentativas; a vaga foi liberada. Confira no robô se o trabalho existe antes de reexecutar.",
+                codigo="SEM_RESPOSTA",
+                de=E.ENVIANDO,
+                envio_incerto=False,
+            )
+
+
+def _acompanhar_deixada(
+    execucao: Execucao, configuracao: ConfiguracaoRPA, agora: dt.datetime, teto: dt.timedelta, ritmo: dt.timedelta
+) -> None:
+    """One of the jobs `_acompanhar_deixadas` asks about."""
+    desde = execucao.finalizado_em or execucao.enviado_em or execucao.criado_em
+    if desde + teto <= agora:
+        _liberar_por_teto(execucao, configuracao)
+        return
+    if not execucao.job_id or (execucao.robo_consultado_em and execucao.robo_consultado_em > agora - ritmo):
+        return
+    try:
+        estado = api_da_execucao(execucao, configuracao).job(execucao.job_id)
+    except JobNaoEncontrado:
+        execucao_liberar_robo_e_despachar(
+            execucao, "O robô não conhece mais o trabalho: a vaga foi liberada.", robo_consultado_em=agora
         )
+        return
+    except ErroRPA as erro:
+        logger.warning("Execução %s: não foi possível perguntar ao robô pelo trabalho: %s", execucao.pk, erro)
+        Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
+        return
+    if estado.final:
+        execucao_liberar_robo_e_despachar(
+            execucao,
+            f"O robô terminou o trabalho ({estado.status}): a vaga foi liberada.",
+            robo_consultado_em=agora,
+        )
+    else:
+        Execucao.objects.filter(pk=execucao.pk).update(robo_consultado_em=agora)
 
 
 def _liberar_por_teto(execucao: Execucao, configuracao: ConfiguracaoRPA) -> None:

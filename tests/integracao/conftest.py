@@ -96,7 +96,7 @@ class Processos:
         self.arquivos[filho.pid] = arquivo
         return filho
 
-    def worker(self, concorrencia: int = 4, filas: str = "todas") -> subprocess.Popen:
+    def worker(self, concorrencia: int = 4, filas: str = "todas", nivel: str = "INFO") -> subprocess.Popen:
         """A worker of this run's queues: "todas", "padrao" (dispatch, polls, schedules) or "envios" (sends)."""
         padrao = settings.CELERY_TASK_DEFAULT_QUEUE
         envios = settings.CELERY_TASK_ROUTES["processos.enviar_execucao"]["queue"]
@@ -107,7 +107,7 @@ class Processos:
             "--queues",
             escolhidas,
             "--loglevel",
-            "INFO",
+            nivel,
             "--concurrency",
             str(concorrencia),
             "--without-gossip",
@@ -115,19 +115,21 @@ class Processos:
             "--without-heartbeat",
         )
 
-    def beat(self) -> subprocess.Popen:
+    def beat(self, nivel: str = "INFO", quieto: bool = False) -> subprocess.Popen:
+        """Beat; `quieto` leaves out the banner it prints (not logs) at start."""
         # The file scheduler: test databases are emptied between tests, the schedule must not live there.
         return self._iniciar(
             "beat",
             "beat",
             "--loglevel",
-            "INFO",
+            nivel,
             "--scheduler",
             "celery.beat:PersistentScheduler",
             "--schedule",
             str(self.tmp_path / "beat-schedule"),
             "--max-interval",
             "1",
+            modulo=("celery", "-A", "brm", *(["--quiet"] if quieto else [])),
         )
 
     def web(self) -> Web:

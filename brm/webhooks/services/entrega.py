@@ -9,8 +9,10 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
@@ -182,9 +184,11 @@ def _chamar(entrega: EntregaWebhook) -> Resultado:
     except requests.Timeout:
         return Resultado(PASSAGEIRO, duracao(), erro=f"O destino não respondeu em {TEMPO_LIMITE[1]} s.")
     except requests.ConnectionError as erro:
-        return Resultado(PASSAGEIRO, duracao(), erro=f"Não foi possível falar com o destino: {_motivo(erro)}.")
+        motivo = _motivo(erro, entrega.webhook.url)
+        return Resultado(PASSAGEIRO, duracao(), erro=f"Não foi possível falar com o destino: {motivo}.")
     except requests.RequestException as erro:
-        return Resultado(DEFINITIVO, duracao(), erro=f"Não foi possível chamar o endereço: {_motivo(erro)}.")
+        motivo = _motivo(erro, entrega.webhook.url)
+        return Resultado(DEFINITIVO, duracao(), erro=f"Não foi possível chamar o endereço: {motivo}.")
     texto = trecho.decode("utf-8", errors="replace")
     if 200 <= status < 300:
         return Resultado(ENTREGUE, duracao(), status_http=status, resposta=texto)
@@ -215,8 +219,13 @@ def _segundos(valor: str | None) -> int | None:
         return None
 
 
-def _motivo(erro: Exception) -> str:
-    return str(erro)[:300] or erro.__class__.__name__
+def _motivo(erro: Exception, url: str) -> str:
+    # requests puts the address in its messages, path and query included, where a receiver often keeps its secret
+    # (a token in the query, a key in the path). The message is logged and stored: it keeps only the host.
+    partes = urlsplit(url)
+    texto = str(erro).replace(url, f"{partes.scheme}://{partes.hostname or ''}/…")
+    texto = re.sub(r"with url: \S+", "with url: …", texto)
+    return texto[:300] or erro.__class__.__name__
 
 
 def entregas_pendentes_enfileirar() -> int:
