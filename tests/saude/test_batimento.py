@@ -38,16 +38,16 @@ def test_marca_passo_com_redis_fora_so_avisa(settings, caplog):
 
 # Beat writes its schedule in the database: committed data, and the role groups restored after the flush.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_beat_iniciado_como_em_producao_registra_o_batimento(servicos, redis_real, sem_batimento):
-    beat = beat_do_brm(servicos)
+def test_beat_iniciado_como_em_producao_registra_o_batimento(celery_processos, redis_real, sem_batimento):
+    beat = beat_do_brm(celery_processos)
 
     batimento = esperar(
         lambda: redis_real.get(beat_batimento_chave()),
         prazo=30,
         descricao="o primeiro batimento do beat no Redis",
-        detalhe=servicos.logs,
+        detalhe=celery_processos.logs,
     )
 
     dados = json.loads(batimento)
     assert dados["pid"] == beat.pid
-    assert "AgendadorBRM" in servicos.log(beat)
+    assert "AgendadorBRM" in celery_processos.log(beat)

@@ -64,22 +64,22 @@ def test_healthz_so_aceita_get_e_head(client):
 
 # serialized_rollback: the flush after these tests would otherwise drop the role groups made by migrations.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_readyz_com_tudo_no_ar_responde_200(client, servicos, simulador, redis_real, sem_batimento):
+def test_readyz_com_tudo_no_ar_responde_200(client, celery_processos, simulador, redis_real, sem_batimento):
     ConfiguracaoRPAFactory(url_base=simulador.url, token=simulador.token)
-    servicos.worker(concorrencia=1, filas="padrao")
-    beat_do_brm(servicos)
+    celery_processos.worker(concorrencia=1, filas="padrao")
+    beat_do_brm(celery_processos)
 
     esperar(
         lambda: redis_real.get(beat_batimento_chave()),
         prazo=30,
         descricao="o primeiro batimento do beat no Redis",
-        detalhe=servicos.logs,
+        detalhe=celery_processos.logs,
     )
     esperar(
         lambda: prontidao_obter().pronto,
         prazo=30,
         descricao="todas as partes prontas",
-        detalhe=lambda: f"{prontidao_obter().como_json()}\n{servicos.logs()}",
+        detalhe=lambda: f"{prontidao_obter().como_json()}\n{celery_processos.logs()}",
         intervalo=0.5,
     )
     resposta, _ = _prontidao(client)
