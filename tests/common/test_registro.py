@@ -25,6 +25,7 @@ from brm.common.registro import (
 )
 from brm.configuracao import ConfiguracaoInvalida
 from tests.conftest import esperar, porta_fechada
+from tests.test_estaticos import coletados  # noqa: F401 (the fixture)
 
 RAIZ = Path(__file__).resolve().parents[2]
 
@@ -197,7 +198,7 @@ def test_producao_com_formato_errado_para_com_uma_frase():
     ]
 
 
-def test_gunicorn_de_producao_so_escreve_linhas_json(tmp_path):
+def test_gunicorn_de_producao_so_escreve_linhas_json(tmp_path, coletados):  # noqa: F811
     porta = porta_fechada()
     saida = tmp_path / "gunicorn.log"
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
@@ -206,7 +207,8 @@ def test_gunicorn_de_producao_so_escreve_linhas_json(tmp_path):
         servidor = subprocess.Popen(
             [gunicorn, "brm.asgi:application", "-k", "uvicorn_worker.UvicornWorker", "-b", f"127.0.0.1:{porta}"],
             cwd=RAIZ,
-            env=_producao(),
+            # The static files collected, as in the image: the 404 page names them through the manifest.
+            env=_producao(DJANGO_STATIC_ROOT=str(coletados)),
             stdout=arquivo,
             stderr=subprocess.STDOUT,
         )
@@ -219,7 +221,8 @@ def test_gunicorn_de_producao_so_escreve_linhas_json(tmp_path):
             except requests.ConnectionError:
                 return None
 
-        cabecalhos = {"X-Request-ID": "req-gunicorn"}
+        # Behind the proxy that terminates TLS, as production runs: otherwise the answer is the redirect to HTTPS.
+        cabecalhos = {"X-Request-ID": "req-gunicorn", "X-Forwarded-Proto": "https"}
         (resposta,) = esperar(responde, prazo=30, descricao="o gunicorn respondendo", detalhe=saida.read_text)
     finally:
         servidor.terminate()
