@@ -124,6 +124,8 @@ def test_os_comandos_da_imagem_sobem_o_sistema_e_o_readyz_aponta_o_redis_parado(
         "WEB_CONCURRENCY": "1",
         "CELERY_CONCURRENCY": "1",
         "CELERY_CONCURRENCY_ENVIOS": "1",
+        # CI runs as root, the image as uid 10001: Celery's warning about root is not a line production writes.
+        "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges",
     }
     for comando in ("collectstatic", "migrate"):
         feito = subprocess.run(
@@ -180,7 +182,21 @@ def test_os_comandos_da_imagem_sobem_o_sistema_e_o_readyz_aponta_o_redis_parado(
         assert "Redis" in corpo["partes"]["redis"]["erro"]
         saude = conteineres["web"].saude()
         assert saude.returncode == 1 and "redis" in saude.stdout, saude.stdout + saude.stderr
+
+        # Production logs JSON lines only (docs/registros.md): what a log collector reads from each container,
+        # from the start to a Redis gone away. (Celery prints one text line when a worker stops.)
+        for nome, conteiner in conteineres.items():
+            for linha in conteiner.log.read_text().splitlines():
+                if linha.strip() and not _json(linha):
+                    pytest.fail(f"Linha que não é JSON no registro de {nome}: {linha}")
     finally:
         for conteiner in conteineres.values():
             conteiner.parar()
         redis.parar()
+
+
+def _json(linha: str) -> bool:
+    try:
+        return isinstance(json.loads(linha), dict)
+    except ValueError:
+        return False
