@@ -10,10 +10,11 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from brm.common.redacao import url_sem_credenciais
 from brm.rpa.selectors import configuracao_rpa_ler
 from brm.rpa.services import configuracao_rpa_testar_conexao
 
-from .conexoes import endereco_sem_senha, redis_cliente
+from .conexoes import redis_cliente
 from .selectors import beat_batimento_ler
 
 # The parts, in the order /readyz lists them. Their names are a contract (CI, Docker's HEALTHCHECK, alerts).
@@ -65,7 +66,7 @@ def redis_verificar() -> dict:
         cliente.ping()
     except redis.RedisError as erro:
         raise FalhaDaParte(
-            f"O Redis em {endereco_sem_senha(settings.REDIS_URL)} {_motivo_redis(erro, timeout)}."
+            f"O Redis em {url_sem_credenciais(settings.REDIS_URL)} {_motivo_redis(erro, timeout)}."
         ) from erro
     finally:
         cliente.close()
@@ -89,7 +90,7 @@ def worker_verificar() -> dict:
     # One worker's answer is enough (limit=1: no waiting for the whole timeout when one answers at once). Beat
     # would answer a ping too with `beat_enable_remote_control`, which BRM leaves off.
     espera_ping = min(1.0, timeout)
-    broker = endereco_sem_senha(settings.CELERY_BROKER_URL)
+    broker = url_sem_credenciais(settings.CELERY_BROKER_URL)
     # A connection of its own with socket timeouts and no retries: the app's default ones retry forever
     # (CELERY_BROKER_CONNECTION_MAX_RETRIES = None), right for a worker, wrong for a probe.
     with app.connection_for_write(
@@ -120,7 +121,7 @@ def beat_verificar() -> dict:
         batimento = beat_batimento_ler(timeout=timeout)
     except redis.RedisError as erro:
         raise FalhaDaParte(
-            f"Não foi possível ler o último tick do beat: o Redis em {endereco_sem_senha(settings.REDIS_URL)} "
+            f"Não foi possível ler o último tick do beat: o Redis em {url_sem_credenciais(settings.REDIS_URL)} "
             f"{_motivo_redis(erro, timeout)}."
         ) from erro
     if batimento is None:

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from brm.common.redacao import url_sem_credenciais
 from brm.rpa.models import ConfiguracaoRPA
-from brm.saude.conexoes import beat_batimento_chave, endereco_sem_senha
+from brm.saude.conexoes import beat_batimento_chave
 from brm.saude.prontidao import PARTES, prontidao_obter
 from brm.saude.services import beat_batimento_registrar
 from tests.conftest import esperar, porta_fechada
@@ -243,7 +244,7 @@ def test_readyz_so_aceita_get_e_head(client):
     ],
 )
 def test_enderecos_aparecem_sem_usuario_nem_senha(url, esperado):
-    assert endereco_sem_senha(url) == esperado
+    assert url_sem_credenciais(url) == esperado
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
