@@ -15,21 +15,12 @@ from brm.common.admin import plural
 from brm.common.errors import ErroDeNegocio
 
 from .models import ContaExterna, EntradaRegistrada, TentativaDeEntrada
+from .selectors import tentativa_bloqueada_ate, tentativa_expirada, tentativas_bloqueadas
 from .services import bloqueios_desfazer
 
 for _modelo in (EmailAddress, SocialApp, SocialToken, SocialAccount):
     if admin.site.is_registered(_modelo):
         admin.site.unregister(_modelo)
-
-
-def _bloqueada_ate(tentativa):
-    """When the pair's lockout ends: None if it is not locked; `True` if only an administrator lifts it."""
-    if tentativa.failures_since_start < settings.AXES_FAILURE_LIMIT:
-        return None
-    if settings.AXES_COOLOFF_TIME is None:
-        return True
-    fim = tentativa.attempt_time + settings.AXES_COOLOFF_TIME
-    return fim if fim > timezone.now() else None
 
 
 class SomenteLeitura:
@@ -40,6 +31,22 @@ class SomenteLeitura:
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ColunasDoAcesso:
+    """The columns axes' attempts and sign-ins share, titled in Portuguese (axes names them in English)."""
+
+    @admin.display(description="endereço", ordering="ip_address")
+    def endereco(self, obj):
+        return obj.ip_address or "?"
+
+    @admin.display(description="onde", ordering="path_info")
+    def onde(self, obj):
+        return obj.path_info
+
+    @admin.display(description="navegador ou programa")
+    def navegador(self, obj):
+        return Truncator(obj.user_agent).chars(60)
 
 
 class FiltroOnde(admin.AllValuesFieldListFilter):
@@ -60,16 +67,14 @@ class FiltroBloqueada(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ("sim", "nao"):
             return queryset
-        bloqueadas = queryset.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
-        if settings.AXES_COOLOFF_TIME is not None:
-            bloqueadas = bloqueadas.filter(attempt_time__gt=timezone.now() - settings.AXES_COOLOFF_TIME)
+        bloqueadas = tentativas_bloqueadas(queryset)
         if self.value() == "sim":
             return bloqueadas
         return queryset.exclude(pk__in=bloqueadas.values("pk"))
 
 
 @admin.register(TentativaDeEntrada)
-class TentativaDeEntradaAdmin(SomenteLeitura, admin.ModelAdmin):
+class TentativaDeEntradaAdmin(SomenteLeitura, ColunasDoAcesso, admin.ModelAdmin):
     list_display = ("email", "endereco", "falhas", "situacao", "ultima_tentativa", "onde", "navegador")
     list_filter = (FiltroBloqueada, ("path_info", FiltroOnde))
     search_fields = ("username", "ip_address")
@@ -82,22 +87,18 @@ class TentativaDeEntradaAdmin(SomenteLeitura, admin.ModelAdmin):
     def email(self, obj):
         return obj.username or "(sem e-mail)"
 
-    @admin.display(description="endereço", ordering="ip_address")
-    def endereco(self, obj):
-        return obj.ip_address or "?"
-
     @admin.display(description="senhas erradas", ordering="failures_since_start")
     def falhas(self, obj):
         return obj.failures_since_start
 
     @admin.display(description="situação")
     def situacao(self, obj):
-        ate = _bloqueada_ate(obj)
+        ate = tentativa_bloqueada_ate(obj)
         if ate is True:
             return "Bloqueada até um administrador desbloquear"
         if ate is not None:
             return f"Bloqueada até {timezone.localtime(ate):%d/%m/%Y %H:%M}"
-        if settings.AXES_COOLOFF_TIME is not None and obj.attempt_time + settings.AXES_COOLOFF_TIME <= timezone.now():
+        if tentativa_expirada(obj):
             return "Expirada: não conta mais"
         restantes = settings.AXES_FAILURE_LIMIT - obj.failures_since_start
         return f"{plural(restantes, 'tentativa restante', 'tentativas restantes')}"
@@ -105,14 +106,6 @@ class TentativaDeEntradaAdmin(SomenteLeitura, admin.ModelAdmin):
     @admin.display(description="última tentativa", ordering="attempt_time")
     def ultima_tentativa(self, obj):
         return obj.attempt_time
-
-    @admin.display(description="onde", ordering="path_info")
-    def onde(self, obj):
-        return obj.path_info
-
-    @admin.display(description="navegador ou programa")
-    def navegador(self, obj):
-        return Truncator(obj.user_agent).chars(60)
 
     def get_actions(self, request):
         acoes = super().get_actions(request)
@@ -141,7 +134,7 @@ class TentativaDeEntradaAdmin(SomenteLeitura, admin.ModelAdmin):
 
 
 @admin.register(EntradaRegistrada)
-class EntradaRegistradaAdmin(SomenteLeitura, admin.ModelAdmin):
+class EntradaRegistradaAdmin(SomenteLeitura, ColunasDoAcesso, admin.ModelAdmin):
     list_display = ("email", "endereco", "entrou", "saiu", "onde", "navegador")
     list_filter = (("path_info", FiltroOnde),)
     search_fields = ("username", "ip_address")
@@ -157,10 +150,6 @@ class EntradaRegistradaAdmin(SomenteLeitura, admin.ModelAdmin):
     def email(self, obj):
         return obj.username
 
-    @admin.display(description="endereço", ordering="ip_address")
-    def endereco(self, obj):
-        return obj.ip_address or "?"
-
     @admin.display(description="entrou em", ordering="attempt_time")
     def entrou(self, obj):
         return obj.attempt_time
@@ -168,14 +157,6 @@ class EntradaRegistradaAdmin(SomenteLeitura, admin.ModelAdmin):
     @admin.display(description="saiu em", ordering="logout_time")
     def saiu(self, obj):
         return obj.logout_time
-
-    @admin.display(description="onde", ordering="path_info")
-    def onde(self, obj):
-        return obj.path_info
-
-    @admin.display(description="navegador ou programa")
-    def navegador(self, obj):
-        return Truncator(obj.user_agent).chars(60)
 
 
 @admin.register(ContaExterna)
