@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery import Task
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from brm.common import tarefas as fila_de_tarefas
@@ -27,6 +28,17 @@ PDF_MINIMO = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+# Shared state -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def limites_zerados():
+    """The API's request limits count in the cache (per-process memory in tests): no test inherits another's counts."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 # People ---------------------------------------------------------------------------------------------------------

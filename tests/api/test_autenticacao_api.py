@@ -7,7 +7,6 @@ import json
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -25,14 +24,6 @@ RENOVAR = "/api/v1/auth/token/renovar/"
 SAIR = "/api/v1/auth/sair/"
 ME = "/api/v1/me/"
 SENHA = "senha-teste-123"
-
-
-@pytest.fixture(autouse=True)
-def limites_zerados():
-    # The throttles count in Django's cache (per-process memory here): each test starts with none counted.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

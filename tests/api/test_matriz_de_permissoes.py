@@ -14,7 +14,6 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 from rest_framework.viewsets import ViewSetMixin
@@ -135,11 +134,6 @@ def _url(nome: str, padrao: URLPattern) -> str:
         except NoReverseMatch:
             continue
     raise AssertionError(f"Não consegui montar a URL de {nome} com os parâmetros {parametros}.")
-
-
-@pytest.fixture(autouse=True)
-def limites_zerados():
-    cache.clear()
 
 
 def test_toda_rota_da_api_esta_na_matriz():

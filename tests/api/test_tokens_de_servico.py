@@ -8,7 +8,6 @@ import re
 import pytest
 import time_machine
 from django.contrib import admin
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -29,13 +28,6 @@ pytestmark = pytest.mark.django_db
 LISTA = reverse("admin:api_tokendeservico_changelist")
 NOVA = reverse("admin:api_tokendeservico_add")
 ME = "/api/v1/me/"
-
-
-@pytest.fixture(autouse=True)
-def limites_zerados():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

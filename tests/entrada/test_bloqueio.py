@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -22,14 +21,6 @@ ENTRAR = "/admin/login/"
 TOKEN = "/api/v1/auth/token/"
 SENHA = "senha-teste-123"
 LISTA = "/admin/entrada/tentativadeentrada/"
-
-
-@pytest.fixture(autouse=True)
-def limites_zerados():
-    # The API's request limits count in the per-process cache: no test inherits another's counts.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
