@@ -8,14 +8,18 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from aiosmtpd.controller import Controller
 from celery import Task
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 
 from brm.common import tarefas as fila_de_tarefas
 from brm.rpa.simulador import Simulador
@@ -39,6 +43,36 @@ def limites_zerados():
     cache.clear()
     yield
     cache.clear()
+
+
+# Static files as production has them --------------------------------------------------------------------------
+
+# The storages of brm/settings/production.py (tests/test_seguranca.py checks that production names these).
+STORAGES_DE_PRODUCAO = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+def _todas_as_extensoes_menos_css() -> list[str]:
+    extensoes = {Path(caminho).suffix.lstrip(".") for f in finders.get_finders() for caminho, _ in f.list(None)}
+    return sorted(extensoes - {"css"})
+
+
+@pytest.fixture(scope="session")
+def coletados(tmp_path_factory):
+    """collectstatic with production's storage into a folder of the run's own, once for every test that serves pages
+    as production does (their templates name static files through the manifest). Only the stylesheets are
+    compressed: compressing every file (the API docs' bundles, pdf.js) takes most of a minute and proves nothing
+    more."""
+    pasta = tmp_path_factory.mktemp("staticfiles")
+    with override_settings(
+        STATIC_ROOT=str(pasta),
+        STORAGES=STORAGES_DE_PRODUCAO,
+        WHITENOISE_SKIP_COMPRESS_EXTENSIONS=_todas_as_extensoes_menos_css(),
+    ):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return pasta
 
 
 # People ---------------------------------------------------------------------------------------------------------

@@ -12,21 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
 from processos.models import Processo
-from tests.conftest import esperar, porta_fechada
+from tests.conftest import STORAGES_DE_PRODUCAO, esperar, porta_fechada
 from tests.factories import ProcessoFactory
 
 RAIZ = Path(__file__).resolve().parent.parent
-# The storages of brm/settings/production.py (tests/test_seguranca.py checks that production names these).
-STORAGES_DE_PRODUCAO = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
 # Ways out of /static/ a client can send as they are (a browser would tidy most of them up first).
 FORA_DA_PASTA = [
     "/static/../../brm/settings/base.py",
@@ -42,25 +35,6 @@ FORA_DA_PASTA = [
     "/static/%00",
     "/static/brm/admin.css%00.txt",
 ]
-
-
-def _todas_as_extensoes_menos_css() -> list[str]:
-    extensoes = {Path(caminho).suffix.lstrip(".") for f in finders.get_finders() for caminho, _ in f.list(None)}
-    return sorted(extensoes - {"css"})
-
-
-@pytest.fixture(scope="module")
-def coletados(tmp_path_factory):
-    """collectstatic with production's storage into a folder of the test's own. Only the stylesheets are compressed:
-    compressing every file (the API docs' bundles, pdf.js) takes most of a minute and proves nothing more."""
-    pasta = tmp_path_factory.mktemp("staticfiles")
-    with override_settings(
-        STATIC_ROOT=str(pasta),
-        STORAGES=STORAGES_DE_PRODUCAO,
-        WHITENOISE_SKIP_COMPRESS_EXTENSIONS=_todas_as_extensoes_menos_css(),
-    ):
-        call_command("collectstatic", interactive=False, verbosity=0)
-    return pasta
 
 
 @pytest.fixture

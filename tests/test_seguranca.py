@@ -18,7 +18,6 @@ from django.urls import reverse
 from brm.usuarios.models import Usuario
 from processos.models import Execucao, Processo
 from tests.factories import ExecucaoFactory, ProcessoFactory, UsuarioFactory
-from tests.test_estaticos import coletados  # noqa: F401  (fixture)
 
 RAIZ = Path(__file__).resolve().parent.parent
 PRODUCAO = {
@@ -105,13 +104,13 @@ print(json.dumps({
 """
 
 
-def _sondar(coletados, **ambiente: str) -> dict:  # noqa: F811
+def _sondar(coletados, **ambiente: str) -> dict:
     resultado = _manage("shell", "-c", SONDA, **{**PRODUCAO, "DJANGO_STATIC_ROOT": str(coletados), **ambiente})
     assert resultado.returncode == 0, resultado.stderr
     return json.loads(resultado.stdout.strip().splitlines()[-1])
 
 
-def test_producao_leva_ao_https_com_hsts_menos_as_sondas(coletados):  # noqa: F811
+def test_producao_leva_ao_https_com_hsts_menos_as_sondas(coletados):
     respostas = _sondar(coletados)
 
     assert respostas["http"]["status"] == 301
@@ -129,7 +128,7 @@ def test_producao_leva_ao_https_com_hsts_menos_as_sondas(coletados):  # noqa: F8
     assert respostas["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
-def test_producao_ajusta_https_e_hsts_pelo_ambiente(coletados):  # noqa: F811
+def test_producao_ajusta_https_e_hsts_pelo_ambiente(coletados):
     respostas = _sondar(
         coletados,
         DJANGO_SECURE_SSL_REDIRECT="False",

@@ -25,7 +25,6 @@ from brm.common.registro import (
 )
 from brm.configuracao import ConfiguracaoInvalida
 from tests.conftest import esperar, porta_fechada
-from tests.test_estaticos import coletados  # noqa: F401 (the fixture)
 
 RAIZ = Path(__file__).resolve().parents[2]
 
@@ -198,7 +197,7 @@ def test_producao_com_formato_errado_para_com_uma_frase():
     ]
 
 
-def test_gunicorn_de_producao_so_escreve_linhas_json(tmp_path, coletados):  # noqa: F811
+def test_gunicorn_de_producao_so_escreve_linhas_json(tmp_path, coletados):
     porta = porta_fechada()
     saida = tmp_path / "gunicorn.log"
     gunicorn = str(Path(sys.executable).parent / "gunicorn")

@@ -12,7 +12,6 @@ import requests
 from cryptography.fernet import Fernet
 
 from tests.integracao.conftest import Processos
-from tests.test_estaticos import coletados  # noqa: F401 (the fixture)
 
 PRAZO_DA_RESPOSTA = 10
 HOST_POR_IP = {"Host": "10.20.30.40:8000"}
@@ -28,7 +27,7 @@ def banco_mudo():
 
 
 @pytest.fixture
-def web_de_producao(tmp_path, banco_mudo, redis_real, coletados):  # noqa: F811
+def web_de_producao(tmp_path, banco_mudo, redis_real, coletados):
     processos = Processos(tmp_path)
     processos.ambiente.update(
         {
